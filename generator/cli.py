@@ -1,0 +1,212 @@
+"""The command line: parse, call one library function, format, pick the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import EXIT_FINDINGS, EXIT_OK, ConfigError, TdgenError
+
+_DEBUG = {"on": False}
+
+
+def _run(func, *args, **kwargs):
+    """Call the library; map the error tree to messages and exit codes (traceback on --debug)."""
+    try:
+        return func(*args, **kwargs)
+    except TdgenError as exc:
+        if _DEBUG["on"]:
+            raise
+        click.echo(f"error: {exc}" if not getattr(exc, "findings", None) else str(exc),
+                   err=True)
+        if getattr(exc, "findings", None):
+            n = len(exc.findings)
+            click.echo(f"{n} error{'s' if n != 1 else ''}; nothing was written.", err=True)
+        sys.exit(exc.exit_code)
+
+
+def _root(root: str | None) -> Path:
+    from .project import find_root
+
+    return _run(find_root, Path(root) if root else None)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(package_name="td-ingestion-generator")
+def cli(debug: bool) -> None:
+    """Generate, check and deploy Treasure Data ingestion workflows from source specs.
+
+    Specs live in sources/<name>.yml; the Digdag project is generated into workflows/.
+    """
+    _DEBUG["on"] = debug
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show the changes as a unified diff.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite generated files edited by hand.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only changes and the summary.")
+@click.option("--root", type=click.Path(file_okay=False), help="Repository root (default: "
+              "the nearest folder with tdgen.yml).")
+def generate(check, show_diff, dry_run, force, quiet, root) -> None:
+    """Render every source into workflows/, docs/sources/ and the credentials example."""
+    from .generate import generate as run_generate
+    from .output import findings_text, status_line, summary
+    from .render.writer import CONFLICT, IDENTICAL, apply, changed, unified_diff
+
+    base = _root(root)
+    project, statuses = _run(run_generate, base, force)
+    if project.warnings:
+        click.echo(findings_text(project.warnings), err=True)
+    for s in statuses:
+        if not (quiet and s.status == IDENTICAL):
+            click.echo(status_line(s))
+        if show_diff and s.status != IDENTICAL:
+            click.echo(unified_diff(s), nl=False)
+    conflicts = [s for s in statuses if s.status == CONFLICT]
+    pending = changed(statuses)
+    click.echo(summary(statuses))
+    if conflicts:
+        click.echo(f"{len(conflicts)} conflict(s): generated files edited by hand (or not ours)."
+                   " Move the change into the spec or templates/, or rerun with --force."
+                   " Nothing was written.", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if check:
+        if pending:
+            click.echo("generated files are out of date: run `tdgen generate` and commit.",
+                       err=True)
+            sys.exit(EXIT_FINDINGS)
+        return
+    if dry_run:
+        click.echo("dry run: nothing was written.")
+        return
+    _run(apply, base, pending)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--root", type=click.Path(file_okay=False))
+def sources(fmt, root) -> None:
+    """The matrix of sources and objects: load kind, history, format, parallelism, schedule."""
+    import json
+
+    from .project import load_project
+    from .render.plan import resolved_sources
+
+    project = _run(load_project, _root(root))
+    rows = []
+    for s in resolved_sources(project):
+        for load in s.loads:
+            rows.append({
+                "source": s.name, "connector": s.connector.type, "object": load.name,
+                "table": load.table, "load": "incremental" if load.incremental else "full",
+                "history": any(h.name == load.name for h in s.history),
+                "format": s.format.name if s.format else "-",
+                "parallel": s.parallel, "schedule": "own" if s.spec.schedule else "runner",
+            })
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    headers = list(rows[0]) if rows else []
+    table = [headers] + [[str(r[h]).lower() if isinstance(r[h], bool) else str(r[h])
+                          for h in headers] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("name")
+@click.option("--connector", help="TD connector type (default: NAME when it is one).")
+@click.option("--object", "objects", multiple=True, help="An object to load (repeatable; "
+              "default: the catalog's objects).")
+@click.option("--format", "timestamp_format", help="Timestamp format (default: the "
+              "connector's).")
+@click.option("--auth-id", type=int, help="TD Authentication id (connectors that use one).")
+@click.option("--incremental-field", help="Field used for incremental loads of the given "
+              "objects (table and connector).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A connector parameter (repeatable).")
+@click.option("--force", is_flag=True, help="Overwrite an existing sources/NAME.yml.")
+@click.option("--no-render", is_flag=True, help="Write the spec only; do not run generate.")
+@click.option("--root", type=click.Path(file_okay=False))
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+def generate_source(name, connector, objects, timestamp_format, auth_id, incremental_field,
+                    params, force, no_render, root, debug) -> None:
+    """Scaffold sources/NAME.yml from the connector catalog, then render the project.
+
+    Asks for what is missing only on a terminal; never overwrites a spec without --force.
+    """
+    from . import catalog
+    from .scaffold import ScaffoldRequest
+
+    _DEBUG["on"] = debug
+    base = _root(root)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if connector is None:
+        if catalog.get(name):
+            connector = name
+        elif interactive:
+            connector = click.prompt("Connector type", type=click.Choice(
+                sorted(catalog.CONNECTORS)))
+        else:
+            click.echo(f"error: '{name}' is not a connector type; pass --connector (one of "
+                       f"{', '.join(sorted(catalog.CONNECTORS))})", err=True)
+            sys.exit(2)
+    known = catalog.get(connector)
+    if known and known.auth == "td_authentication_id" and auth_id is None and interactive:
+        auth_id = click.prompt("TD Authentication id", type=int)
+    pairs = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            click.echo(f"error: --param {item}: expected KEY=VALUE", err=True)
+            sys.exit(2)
+        pairs[key] = value
+    req = ScaffoldRequest(name, connector, list(objects), timestamp_format, auth_id,
+                          incremental_field, pairs)
+    path = _run(_scaffold_and_render, base, req, force, no_render)
+    click.echo(f"created {path.relative_to(base)}")
+
+
+def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
+    """Write the spec, validate the whole project, render; on error restore the old state."""
+    from .generate import generate as run_generate
+    from .render.writer import CONFLICT, apply, changed
+    from .scaffold import scaffold_text, write_spec
+
+    text = scaffold_text(base, req)
+    target = base / "sources" / f"{req.name}.yml"
+    previous = target.read_text(encoding="utf-8") if target.exists() else None
+    path = write_spec(base, req.name, text, force)
+    try:
+        project, statuses = run_generate(base)
+        conflicts = [s.path for s in statuses if s.status == CONFLICT]
+        if conflicts:
+            raise ConfigError("generated files were edited by hand: " + ", ".join(conflicts)
+                              + "; run `tdgen generate --force` after reviewing them")
+        if not no_render:
+            apply(base, changed(statuses))
+    except TdgenError:
+        if previous is None:
+            path.unlink()
+        else:
+            path.write_text(previous, encoding="utf-8")
+        raise
+    return path
+
+
+def main() -> None:
+    cli(prog_name="tdgen")
+
+
+def generate_source_main() -> None:
+    generate_source(prog_name="generate-source")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,30 @@
+"""The finding: one problem at one place, as a value."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A problem found at ``path:line:column`` by the rule ``rule``."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    level: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.level}: {self.message} [{self.rule}]"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.level == ERROR]

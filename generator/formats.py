@@ -1,0 +1,147 @@
+"""Timestamp formats: one file each in ``templates/timestamp_formats/``.
+
+A format says how an instant is written for a connector: a strftime-like ``python`` pattern
+(with ``%3f`` for milliseconds and ``%6f`` for microseconds), the Trino SQL that renders a
+timestamp in it (``sql_render``, with ``{ts}``) and the SQL that parses such a string back
+(``sql_parse``, with ``{value}``). Every instant is UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .errors import ConfigError
+from .yamlpos import load_file
+
+_FIELDS = {"name", "description", "example", "used_by", "python", "sql_render", "sql_parse"}
+_TOKENS = {
+    "%Y": (r"(?P<year>\d{4})", "year"),
+    "%m": (r"(?P<month>\d{2})", "month"),
+    "%d": (r"(?P<day>\d{2})", "day"),
+    "%H": (r"(?P<hour>\d{2})", "hour"),
+    "%M": (r"(?P<minute>\d{2})", "minute"),
+    "%S": (r"(?P<second>\d{2})", "second"),
+    "%3f": (r"(?P<millis>\d{3})", "millis"),
+    "%6f": (r"(?P<micros>\d{6})", "micros"),
+}
+_TOKEN_RX = re.compile(r"%3f|%6f|%[YmdHMS]|%")
+
+
+@dataclass(frozen=True)
+class TimestampFormat:
+    name: str
+    description: str
+    example: str
+    used_by: str
+    python: str
+    sql_render_template: str
+    sql_parse_template: str
+
+    @property
+    def precision(self) -> timedelta:
+        """The smallest step this format can express."""
+        if "%6f" in self.python:
+            return timedelta(microseconds=1)
+        if "%3f" in self.python:
+            return timedelta(milliseconds=1)
+        return timedelta(seconds=1)
+
+    def format(self, instant: datetime) -> str:
+        """Write ``instant`` (UTC; naive means UTC) in this format, truncating below precision."""
+        t = _utc(instant)
+        values = {
+            "%Y": f"{t.year:04d}", "%m": f"{t.month:02d}", "%d": f"{t.day:02d}",
+            "%H": f"{t.hour:02d}", "%M": f"{t.minute:02d}", "%S": f"{t.second:02d}",
+            "%3f": f"{t.microsecond // 1000:03d}", "%6f": f"{t.microsecond:06d}",
+        }
+        return _TOKEN_RX.sub(lambda m: values.get(m.group(0), m.group(0)), self.python)
+
+    def parse(self, text: str) -> datetime:
+        """Read a string written in this format; ``ValueError`` says what was expected."""
+        match = self._regex().fullmatch(text)
+        if not match:
+            raise ValueError(f"'{text}' is not in format {self.name} (like '{self.example}')")
+        g = match.groupdict()
+        micros = int(g.get("micros") or 0) + int(g.get("millis") or 0) * 1000
+        return datetime(int(g["year"]), int(g["month"]), int(g["day"]), int(g.get("hour") or 0),
+                        int(g.get("minute") or 0), int(g.get("second") or 0), micros,
+                        tzinfo=timezone.utc)
+
+    def is_valid(self, text: str) -> bool:
+        try:
+            self.parse(text)
+        except ValueError:
+            return False
+        return True
+
+    def sql_render(self, ts_sql: str) -> str:
+        return self.sql_render_template.replace("{ts}", ts_sql)
+
+    def sql_parse(self, value_sql: str) -> str:
+        return self.sql_parse_template.replace("{value}", value_sql)
+
+    def _regex(self) -> re.Pattern:
+        parts = []
+        for piece in re.split(r"(%3f|%6f|%[YmdHMS])", self.python):
+            parts.append(_TOKENS[piece][0] if piece in _TOKENS else re.escape(piece))
+        return re.compile("".join(parts))
+
+
+def _utc(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(timezone.utc)
+
+
+def month_batches(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Half-open month ranges covering ``[start, end)``: each ends where the next begins.
+
+    The first batch starts at ``start`` (which need not be the first of a month) and the
+    last ends at ``end``; every other boundary is the first instant of a month.
+    """
+    start, end = _utc(start), _utc(end)
+    batches = []
+    lower = start
+    while lower < end:
+        first_of_next = (lower.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+                         + timedelta(days=32)).replace(day=1)
+        upper = min(first_of_next, end)
+        batches.append((lower, upper))
+        lower = upper
+    return batches
+
+
+def load_formats(folder: Path, root: Path | None = None) -> dict[str, TimestampFormat]:
+    """Every ``*.yml`` in ``folder``, by name; a bad file is a ``ConfigError`` with its position."""
+    formats: dict[str, TimestampFormat] = {}
+    for file in sorted(folder.glob("*.yml")):
+        display = str(file.relative_to(root)) if root else str(file)
+        located = load_file(file, display)
+        data = located.data
+        if not isinstance(data, dict):
+            raise ConfigError(f"{display}:1:1: a timestamp format must be a mapping")
+        missing = sorted(_FIELDS - {"used_by"} - set(data))
+        unknown = sorted(set(data) - _FIELDS)
+        if missing or unknown:
+            what = f"missing {missing}" if missing else f"unknown keys {unknown}"
+            line, col = located.where(())
+            raise ConfigError(f"{display}:{line}:{col}: timestamp format: {what}")
+        fmt = TimestampFormat(
+            name=str(data["name"]), description=str(data["description"]),
+            example=str(data["example"]), used_by=str(data.get("used_by", "")),
+            python=str(data["python"]), sql_render_template=str(data["sql_render"]),
+            sql_parse_template=str(data["sql_parse"]),
+        )
+        if fmt.name != file.stem:
+            line, col = located.where(("name",))
+            raise ConfigError(f"{display}:{line}:{col}: name '{fmt.name}' must match the file "
+                              f"name '{file.stem}'")
+        if not fmt.is_valid(fmt.example):
+            line, col = located.where(("example",))
+            raise ConfigError(f"{display}:{line}:{col}: example '{fmt.example}' does not match "
+                              f"the python pattern '{fmt.python}'")
+        formats[fmt.name] = fmt
+    return formats

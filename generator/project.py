@@ -1,0 +1,118 @@
+"""The project: settings, timestamp formats and every source spec, validated together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import ConfigError, SpecError
+from .findings import ERROR, Finding
+from .formats import TimestampFormat, load_formats
+from .spec.checks import check_source
+from .spec.errors import schema_findings
+from .spec.model import Settings, SourceSpec
+from .yamlpos import Located, load_file
+
+SETTINGS_FILE = "tdgen.yml"
+
+
+@dataclass
+class Source:
+    spec: SourceSpec
+    located: Located
+    path: str  # relative to the root, e.g. sources/klaviyo.yml
+
+
+@dataclass
+class Project:
+    root: Path
+    settings: Settings
+    formats: dict[str, TimestampFormat]
+    sources: list[Source]
+    warnings: list[Finding] = field(default_factory=list)
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources if s.spec.source == name), None)
+
+    def format_of(self, spec: SourceSpec) -> TimestampFormat | None:
+        from . import catalog
+
+        name = spec.timestamp_format or catalog.get(spec.connector).default_format
+        return self.formats.get(name) if name else None
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``tdgen.yml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    raise ConfigError(f"no {SETTINGS_FILE} found in {here} or above; run tdgen inside the "
+                      "ingestion repository (or pass --root)")
+
+
+def load_settings(root: Path) -> Settings:
+    located = load_file(root / SETTINGS_FILE, SETTINGS_FILE)
+    try:
+        return Settings.model_validate(located.data)
+    except ValidationError as exc:
+        findings = schema_findings(exc, located, Settings)
+        raise ConfigError("\n".join(map(str, findings)), findings) from None
+
+
+def load_source(path: Path, root: Path, formats) -> tuple[Source | None, list[Finding]]:
+    display = path.relative_to(root).as_posix()
+    try:
+        located = load_file(path, display)
+    except ConfigError as exc:
+        return None, exc.findings or [Finding(display, 1, 1, "yaml-syntax", ERROR, str(exc))]
+    if not isinstance(located.data, dict):
+        return None, [located.finding((), "spec-schema", "a source spec must be a mapping "
+                                      "(source:, connector:, objects:, ...)")]
+    try:
+        spec = SourceSpec.model_validate(located.data)
+    except ValidationError as exc:
+        return None, schema_findings(exc, located, SourceSpec)
+    return Source(spec, located, display), list(check_source(spec, located, path.stem, formats))
+
+
+def load_project(root: Path, only: list[str] | None = None) -> Project:
+    """Load and validate everything; raise ``SpecError`` listing every error found."""
+    settings = load_settings(root)
+    formats = load_formats(root / "templates" / "timestamp_formats", root)
+    sources, findings = [], []
+    for path in sorted((root / "sources").glob("*.yml")):
+        source, found = load_source(path, root, formats)
+        findings += found
+        if source:
+            sources.append(source)
+    findings += _unique_tables(sources)
+    errors = sorted(f for f in findings if f.level == ERROR)
+    if errors:
+        raise SpecError("\n".join(map(str, errors)), errors)
+    if only:
+        missing = sorted(set(only) - {s.spec.source for s in sources})
+        if missing:
+            raise ConfigError(f"no source named {', '.join(missing)} in sources/")
+    warnings = sorted(f for f in findings if f.level != ERROR)
+    return Project(root, settings, formats, sources, warnings)
+
+
+def _unique_tables(sources: list[Source]) -> list[Finding]:
+    from .resolved import object_tables
+
+    seen: dict[str, tuple[str, int]] = {}
+    findings = []
+    for source in sources:
+        for path, table in object_tables(source.spec):
+            line, col = source.located.where(path)
+            if table in seen:
+                first_file, first_line = seen[table]
+                findings.append(Finding(source.path, line, col, "spec", ERROR,
+                                        f"table '{table}' is also loaded by {first_file}:"
+                                        f"{first_line}; every object needs its own table"))
+            else:
+                seen[table] = (source.path, line)
+    return findings

@@ -1,0 +1,1 @@
+"""Rendering: the one Jinja environment, the plan of files, the writer."""

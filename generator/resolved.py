@@ -1,0 +1,148 @@
+"""A source spec with every default applied: what the templates render from.
+
+The spec says what differs; this module decides everything else once (table and field names of
+the historical variant, output modes, parallelism, file names, month batches), so templates
+hold no logic beyond layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import catalog
+from .formats import TimestampFormat, month_batches
+from .spec.model import DataObject, SourceSpec
+
+
+@dataclass(frozen=True)
+class Load:
+    """One load of one object: incremental, full, or historical."""
+
+    name: str  # the connector's object
+    table: str
+    config_file: str  # relative to workflows/config/
+    incremental: bool
+    mode: str
+    table_field: str | None = None
+    connector_field: str | None = None
+    connector_takes_field: bool = True
+    params: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    historical: bool = False
+
+
+@dataclass(frozen=True)
+class Batch:
+    start: str
+    end: str
+    connector_end: str
+
+
+@dataclass
+class ResolvedSource:
+    spec: SourceSpec
+    connector: catalog.Connector
+    format: TimestampFormat | None
+    loads: list[Load]  # incremental workflow, in spec order
+    history: list[Load]  # historical workflow
+    batches: list[Batch]
+    parallel: bool | int
+    history_parallel: bool | int
+    secrets: dict[str, str]  # every secret key -> connector param, in order
+
+    @property
+    def name(self) -> str:
+        return self.spec.source
+
+    @property
+    def inc_workflow(self) -> str:
+        return f"{self.name}_ingest_inc"
+
+    @property
+    def hist_workflow(self) -> str:
+        return f"{self.name}_ingest_hist"
+
+
+def _merged(*mappings: dict) -> dict:
+    out: dict = {}
+    for m in mappings:
+        out.update(m)
+    return out
+
+
+def _inc_load(spec: SourceSpec, obj: DataObject) -> Load:
+    inc = obj.incremental
+    return Load(
+        name=obj.name, table=obj.table, config_file=f"{spec.source}_{obj.name}_load.yml",
+        incremental=inc is not None,
+        mode=obj.mode or (spec.mode if inc else "replace"),
+        table_field=inc.table_field if inc else None,
+        connector_field=inc.connector_field if inc else None,
+        connector_takes_field=inc.connector_takes_field if inc else False,
+        params=_merged(spec.params, obj.params), secrets=_merged(spec.secrets, obj.secrets),
+        description=obj.description,
+    )
+
+
+def _hist_load(spec: SourceSpec, obj: DataObject) -> Load | None:
+    if obj.incremental is None or obj.history is False:
+        return None
+    inc, h = obj.incremental, obj.history
+    over = h if not isinstance(h, bool) else None
+    return Load(
+        name=obj.name, table=(over and over.table) or f"{obj.table}_hist",
+        config_file=f"{spec.source}_{obj.name}_hist_load.yml", incremental=True,
+        mode=obj.mode or spec.mode,
+        table_field=(over and over.table_field) or inc.table_field,
+        connector_field=(over and over.connector_field) or inc.connector_field,
+        connector_takes_field=inc.connector_takes_field if over is None
+        or over.connector_takes_field is None else over.connector_takes_field,
+        params=_merged(spec.params, obj.params, over.params if over else {}),
+        secrets=_merged(spec.secrets, obj.secrets), description=obj.description,
+        historical=True,
+    )
+
+
+def object_tables(spec: SourceSpec):
+    """(spec path, table) of every table a spec loads, historical ones included."""
+    for i, obj in enumerate(spec.objects):
+        yield ("objects", i, "table"), obj.table
+        if spec.history is not None:
+            hist = _hist_load(spec, obj)
+            if hist:
+                over = obj.history if not isinstance(obj.history, bool) else None
+                where = ("objects", i, "history", "table") if over and over.table else \
+                    ("objects", i, "table")
+                yield where, hist.table
+
+
+def connector_end(fmt: TimestampFormat, end: str, inclusive: bool) -> str:
+    """The end to pass to a connector: one format step earlier when its end is inclusive."""
+    return fmt.format(fmt.parse(end) - fmt.precision) if inclusive else end
+
+
+def resolve(spec: SourceSpec, fmt: TimestampFormat | None) -> ResolvedSource:
+    connector = catalog.get(spec.connector)
+    parallel = connector.default_parallel if spec.parallel is None else spec.parallel
+    history, batches = [], []
+    if spec.history is not None and fmt is not None:
+        history = [h for h in (_hist_load(spec, o) for o in spec.objects) if h]
+        end = spec.history.end or spec.default_start_time
+        inclusive = connector.window.end_inclusive
+        for lower, upper in month_batches(fmt.parse(spec.history.start), fmt.parse(end)):
+            text_end = fmt.format(upper)
+            batches.append(Batch(fmt.format(lower), text_end,
+                                 connector_end(fmt, text_end, inclusive)))
+    secrets: dict[str, str] = {}
+    for param, key in spec.secrets.items():
+        secrets.setdefault(key, param)
+    for obj in spec.objects:
+        for param, key in obj.secrets.items():
+            secrets.setdefault(key, param)
+    h_parallel = parallel
+    if spec.history is not None and spec.history.parallel is not None:
+        h_parallel = spec.history.parallel
+    return ResolvedSource(spec, connector, fmt, [_inc_load(spec, o) for o in spec.objects],
+                          history, batches, parallel, h_parallel, secrets)

@@ -1,0 +1,115 @@
+"""``generate-source``: a new spec from the connector catalog, rendered and validated."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import catalog
+from .errors import ConfigError, UsageError
+from .formats import load_formats
+from .render.env import make_env
+from .spec.errors import did_you_mean
+
+# A file connector needs a parser; this one is valid but must be adapted to the files.
+DEFAULT_PARSER = {"type": "csv", "charset": "UTF-8", "newline": "LF", "delimiter": ",",
+                  "skip_header_lines": 1, "columns": [{"name": "line", "type": "string"}]}
+
+
+@dataclass
+class ScaffoldRequest:
+    name: str
+    connector: str
+    objects: list[str] = field(default_factory=list)
+    timestamp_format: str | None = None
+    auth_id: int | None = None
+    incremental_field: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def scaffold_text(root: Path, req: ScaffoldRequest) -> str:
+    """The YAML text of a new spec; ``UsageError`` when the request lacks what is needed."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", req.name):
+        raise UsageError(f"source name '{req.name}': use lowercase letters, digits and "
+                         "underscores, starting with a letter")
+    connector = catalog.get(req.connector)
+    if connector is None:
+        raise UsageError(f"unknown connector '{req.connector}'"
+                         f"{did_you_mean(req.connector, catalog.CONNECTORS)} (known: "
+                         f"{', '.join(sorted(catalog.CONNECTORS))})")
+    if connector.auth == "td_authentication_id" and req.auth_id is None:
+        raise UsageError(f"{connector.type} authenticates through a TD Authentication: pass "
+                         "--auth-id <id> (the number in the authentication's URL in the Console)")
+    objects = req.objects or [o for o in connector.objects if o in connector.object_fields]
+    if not objects:
+        raise UsageError(f"{connector.type} has no default objects: pass --object NAME "
+                         "(repeat it for several)")
+    formats = load_formats(root / "templates" / "timestamp_formats", root)
+    fmt = _format(connector, req, formats)
+    context = {
+        "name": req.name, "connector": connector, "auth_id": req.auth_id, "format": fmt,
+        "secrets": {}, "params": dict(req.params), "objects": [],
+        "default_start": fmt.format(_first_of_month()) if fmt else None,
+    }
+    _fill_params(connector, req, context)
+    for name in objects:
+        context["objects"].append(_object(connector, req, name))
+    if not any(o["fields"] for o in context["objects"]):
+        context["default_start"] = None
+        context["format"] = None if not req.timestamp_format else fmt
+    env = make_env(root / "templates")
+    return env.get_template("source.yml.j2").render(**context)
+
+
+def _format(connector, req, formats):
+    name = req.timestamp_format or connector.default_format
+    if name is None:
+        return None
+    if name not in formats:
+        raise UsageError(f"unknown timestamp format '{name}'{did_you_mean(name, formats)} "
+                         f"(known: {', '.join(sorted(formats))})")
+    return formats[name]
+
+
+def _first_of_month() -> datetime:
+    now = datetime.now(timezone.utc)
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _fill_params(connector, req, context) -> None:
+    for param in req.params:
+        if param not in connector.params:
+            raise UsageError(f"--param {param}: not a {connector.type} parameter"
+                             f"{did_you_mean(param, connector.params)}")
+    for name, param in connector.params.items():
+        if name in req.params or param.scope == "object":
+            continue
+        if name == "parser" and param.required:
+            context["params"]["parser"] = DEFAULT_PARSER
+        elif param.required or name in connector.scaffold_secrets:
+            context["secrets"][name] = f"{req.name}_{name}"
+
+
+def _object(connector, req, name: str) -> dict:
+    table = re.sub(r"[^a-z0-9_]", "_", f"{req.name}_{name}".lower())
+    fields = connector.object_fields.get(name)
+    if req.incremental_field:
+        fields = (req.incremental_field, req.incremental_field,
+                  connector.window.field is not None or connector.window.style == "query")
+    if not connector.filters_server_side:
+        fields = None
+    secrets = {p: f"{req.name}_{name}_{p}" for p, info in connector.params.items()
+               if info.scope == "object" and info.required}
+    return {"name": name, "table": table, "fields": fields, "secrets": secrets, "params": {}}
+
+
+def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
+    target = root / "sources" / f"{name}.yml"
+    if target.exists() and not force:
+        raise ConfigError(f"sources/{name}.yml already exists; edit it, or pass --force to "
+                          "overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,1 @@
+"""Source specs: load with positions, the model, validation."""

@@ -1,0 +1,252 @@
+"""Cross-field checks of a source spec: what the schema alone cannot say."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .. import catalog
+from ..findings import ERROR, WARNING, Finding
+from ..formats import TimestampFormat
+from ..yamlpos import Located
+from .errors import did_you_mean
+from .model import DataObject, SourceSpec
+
+RULE = "spec"
+SCHEDULE_TYPES = {"hourly>", "daily>", "weekly>", "monthly>", "minutes_interval>", "cron>"}
+SCHEDULE_KEYS = {"skip_on_overtime", "skip_delayed_by", "start", "end"}
+PLACEHOLDER_IDS = {0, 1, 12, 123, 1234, 12345, 123456, 1234567, 99999}
+# Digdag's default limit of tasks per attempt (core/Limits.java): an attempt over it fails.
+MAX_TASKS = 1000
+TASKS_PER_BATCH = 6
+TASKS_PER_HIST_OBJECT = 6
+
+
+def check_source(spec: SourceSpec, located: Located, stem: str,
+                 formats: dict[str, TimestampFormat]) -> Iterator[Finding]:
+    def err(path, msg, key=False, level=ERROR):
+        return located.finding(path, RULE, msg, key=key, level=level)
+
+    if spec.source != stem:
+        yield err(("source",), f"source: '{spec.source}' must equal the file name '{stem}' "
+                  f"(sources/<source>.yml)")
+    connector = catalog.get(spec.connector)
+    if connector is None:
+        yield err(("connector",), f"connector: unknown connector '{spec.connector}'"
+                  f"{did_you_mean(spec.connector, catalog.CONNECTORS)} (known: "
+                  f"{', '.join(sorted(catalog.CONNECTORS))})")
+        return
+    fmt = yield from _check_format(spec, connector, formats, err)
+    yield from _check_auth(spec, connector, err)
+    yield from _check_params(spec, connector, err)
+    yield from _check_objects(spec, connector, err)
+    yield from _check_times(spec, fmt, err)
+    yield from _check_schedule(spec.schedule, ("schedule",), err)
+    yield from _check_parallel(spec, err)
+
+
+def _check_format(spec, connector, formats, err):
+    name = spec.timestamp_format or connector.default_format
+    if name is None:
+        if any(o.incremental for o in spec.objects):
+            yield err(("objects",), f"timestamp_format: connector '{connector.type}' has no "
+                      "default format; set timestamp_format for the incremental objects")
+        return None
+    if name not in formats:
+        yield err(("timestamp_format",), f"timestamp_format: unknown format '{name}'"
+                  f"{did_you_mean(name, formats)} (known: {', '.join(sorted(formats))}; add "
+                  "a file in templates/timestamp_formats/ for a new one)")
+        return None
+    return formats[name]
+
+
+def _is_placeholder_id(value: int) -> bool:
+    digits = str(value)
+    return value in PLACEHOLDER_IDS or value < 100 or len(set(digits)) == 1
+
+
+def _check_auth(spec, connector, err):
+    auth_id = spec.td_authentication_id
+    if auth_id is not None and _is_placeholder_id(auth_id):
+        yield err(("td_authentication_id",), f"td_authentication_id: {auth_id} looks like a "
+                  "placeholder; use the id of the TD Authentication (Integrations Hub > "
+                  "Authentications, the number in its URL)")
+    if connector.auth == "td_authentication_id" and auth_id is None:
+        yield err(("connector",), f"td_authentication_id: connector '{connector.type}' "
+                  "authenticates through a TD Authentication; add td_authentication_id: <id>")
+
+
+def _check_params(spec, connector, err):
+    known = connector.params
+    generated = connector.generated_params
+    scopes = [((), spec.params, spec.secrets, "source")]
+    scopes += [(("objects", i), o.params, o.secrets, "object") for i, o in enumerate(spec.objects)]
+    for base, params, secrets, scope in scopes:
+        for kind, mapping in (("params", params), ("secrets", secrets)):
+            for name in mapping:
+                path = base + (kind, name)
+                if name in generated:
+                    yield err(path, f"{kind}: '{name}' is written by the generator for "
+                              f"{connector.type}; remove it", key=True)
+                elif name not in known:
+                    yield err(path, f"{kind}: '{name}' is not a known {connector.type} "
+                              f"parameter{did_you_mean(name, known)} (known: "
+                              f"{', '.join(sorted(known)) or 'none'})", key=True)
+                elif known[name].scope == "object" and scope == "source":
+                    yield err(path, f"{kind}: '{name}' is set per object; move it under "
+                              "each object", key=True)
+                elif known[name].secret and kind == "params":
+                    yield err(path, f"params: '{name}' is a secret; move it to secrets: "
+                              f"{{{name}: <secret key>}} and put the value in "
+                              "credentials_ingestion.json", key=True)
+        for name, key in secrets.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", key):
+                yield err(base + ("secrets", name), f"secrets: '{key}' is not a valid secret "
+                          "key (letters, digits, _ . -)")
+    for name, param in known.items():
+        if not param.required:
+            continue
+        at_source = name in spec.params or name in spec.secrets
+        missing = [o for o in spec.objects if name not in o.params and name not in o.secrets]
+        if not at_source and missing:
+            where = "each object" if param.scope == "object" else "params or secrets"
+            yield err(("connector",), f"params: {connector.type} needs '{name}' "
+                      f"({param.description}); set it in {where}")
+
+
+def _check_objects(spec, connector, err):
+    seen: dict[str, int] = {}
+    for i, obj in enumerate(spec.objects):
+        path = ("objects", i)
+        if obj.name in seen:
+            yield err(path + ("name",), f"objects: '{obj.name}' is listed twice "
+                      f"(objects/{seen[obj.name]})")
+        seen.setdefault(obj.name, i)
+        if connector.objects and obj.name not in connector.objects:
+            yield err(path + ("name",), f"objects/{i}/name: '{obj.name}' is not a known "
+                      f"{connector.type} object{did_you_mean(obj.name, connector.objects)}",
+                      level=WARNING)
+        yield from _check_load(spec, obj, path, connector, err)
+
+
+def _check_load(spec: SourceSpec, obj: DataObject, path, connector, err):
+    if obj.incremental is None:
+        mode = obj.mode or "replace"
+        if mode == "append" and not obj.append_full_load:
+            yield err(path + ("mode",), f"objects/{path[1]}: a full load with mode: append "
+                      "appends the whole dataset again on every run; use replace or truncate, "
+                      "or set append_full_load: true")
+        elif mode == "append":
+            yield err(path + ("mode",), f"objects/{path[1]}: full load appended on every run "
+                      "(append_full_load: true)", level=WARNING)
+        if not isinstance(obj.history, bool):
+            yield err(path + ("history",), f"objects/{path[1]}/history: a full load has no "
+                      "history; remove it")
+        return
+    if not connector.filters_server_side:
+        yield err(path + ("incremental",), f"objects/{path[1]}/incremental: {connector.type} "
+                  "cannot filter by time on its side, so its objects are full loads; remove "
+                  "incremental")
+    if obj.mode in ("replace", "truncate") or (obj.mode is None and spec.mode != "append"):
+        yield err(path + ("mode",), f"objects/{path[1]}: an incremental load must append "
+                  "(mode: replace would keep only the last window)")
+    takes = [obj.incremental.connector_takes_field]
+    if not isinstance(obj.history, bool) and obj.history.connector_takes_field is not None:
+        takes.append(obj.history.connector_takes_field)
+    if any(takes) and connector.window.style == "params" and connector.window.field is None:
+        yield err(path + ("incremental",), f"objects/{path[1]}/incremental: {connector.type} "
+                  "takes no incremental field parameter; set connector_takes_field: false")
+    if connector.type == "shopify_v2" and obj.name == "product_variants":
+        field = obj.history.connector_field if not isinstance(obj.history, bool) else None
+        if field and field != "updated_at":
+            yield err(path + ("history", "connector_field"), "product_variants load "
+                      "incrementally only by updated_at (TD docs); a history by "
+                      f"{field} is rejected by the connector", level=WARNING)
+
+
+def _check_times(spec: SourceSpec, fmt: TimestampFormat | None, err):
+    incremental = [o for o in spec.objects if o.incremental]
+    if incremental and spec.default_start_time is None:
+        yield err((), "default_start_time: required when an object is incremental (the first "
+                  "window starts there)")
+    if fmt is None:
+        return
+    start = yield from _instant(spec.default_start_time, fmt, ("default_start_time",), err)
+    if spec.history is None:
+        return
+    if not incremental:
+        yield err(("history",), "history: no object is incremental, so there is nothing to "
+                  "load by month; remove history")
+        return
+    h_start = yield from _instant(spec.history.start, fmt, ("history", "start"), err)
+    end_path = ("history", "end") if spec.history.end else ("default_start_time",)
+    h_end = yield from _instant(spec.history.end or spec.default_start_time, fmt, end_path,
+                                err, report=bool(spec.history.end))
+    if h_start and h_end and h_start >= h_end:
+        yield err(("history", "start"), f"history: start {spec.history.start} must be before "
+                  f"the end {spec.history.end or spec.default_start_time}")
+    if h_end and start and h_end > start:
+        yield err(("history", "end"), "history: end is after default_start_time; the "
+                  "historical and incremental windows would overlap")
+    if h_start and h_end:
+        yield from _check_task_budget(spec, h_start, h_end, err)
+
+
+def _instant(value, fmt, path, err, report=True):
+    if value is None:
+        return None
+    try:
+        return fmt.parse(value)
+    except ValueError:
+        if report:
+            yield err(path, f"{'/'.join(path)}: '{value}' is not in the source's timestamp "
+                      f"format {fmt.name}; write it like '{fmt.example}'")
+        return None
+
+
+def _check_task_budget(spec, h_start, h_end, err):
+    objects = [o for o in spec.objects if o.incremental and o.history is not False]
+    per_run = TASKS_PER_HIST_OBJECT + spec.history.months_per_run * TASKS_PER_BATCH
+    total = 3 + len(objects) * per_run
+    if total > MAX_TASKS:
+        fit = max(1, (MAX_TASKS - 3) // max(1, len(objects)) - TASKS_PER_HIST_OBJECT)
+        yield err(("history", "months_per_run"), f"history: {len(objects)} objects x "
+                  f"{spec.history.months_per_run} months per run make about {total} tasks, over "
+                  f"Digdag's {MAX_TASKS} tasks per attempt; set months_per_run to at most "
+                  f"{fit // TASKS_PER_BATCH}")
+
+
+def _check_schedule(schedule, path, err):
+    if schedule is None:
+        return
+    types = [k for k in schedule if str(k).endswith(">")]
+    if len(types) != 1:
+        yield err(path, f"schedule: needs exactly one of {', '.join(sorted(SCHEDULE_TYPES))}, "
+                  f"got {len(types)}")
+    for key in schedule:
+        if str(key).endswith(">") and key not in SCHEDULE_TYPES:
+            yield err(path + (key,), f"schedule: unknown schedule '{key}'"
+                      f"{did_you_mean(key, SCHEDULE_TYPES)}", key=True)
+        elif not str(key).endswith(">") and key not in SCHEDULE_KEYS:
+            yield err(path + (key,), f"schedule: unknown key '{key}' (Digdag rejects it at "
+                      f"push){did_you_mean(key, SCHEDULE_KEYS)}", key=True)
+    daily = schedule.get("daily>")
+    if daily is not None and not re.fullmatch(r"\d{1,2}:\d{2}:\d{2}", str(daily)):
+        yield err(path + ("daily>",), f"schedule: daily> takes HH:MM:SS, got {daily!r}")
+    skip = schedule.get("skip_delayed_by")
+    if skip is not None and not re.fullmatch(r"(?i)(\d+[dhms])+", str(skip)):
+        yield err(path + ("skip_delayed_by",), "schedule: skip_delayed_by needs a unit, "
+                  "like 1h or 30m")
+
+
+def _check_parallel(spec, err):
+    values = [(("parallel",), spec.parallel)]
+    if spec.history:
+        values += [(("history", "parallel"), spec.history.parallel),
+                   (("history", "batch_parallel"), spec.history.batch_parallel)]
+    for path, value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            yield err(path, f"{'/'.join(path)}: a limit must be at least 1 (or false)")
+    if spec.lookback != "0s":
+        yield err(("lookback",), "lookback: windows overlap by the lookback, so append loads "
+                  "reload those rows (duplicates by design)", level=WARNING)

@@ -1,0 +1,119 @@
+"""YAML with positions: every value keeps the ``line:column`` it came from.
+
+Specs and settings are read here; a syntax error, a duplicate key or a tag becomes a
+``ConfigError`` that names ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .findings import ERROR, Finding
+
+Path_ = tuple  # a path into the data: keys and list indexes
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading without YAML 1.1 timestamps: ``2023-09-01`` stays a string."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Located:
+    """Data loaded from one YAML file, with the position of every value and key."""
+
+    path: str
+    data: Any
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_, key: bool = False) -> tuple[int, int]:
+        """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
+        path = tuple(path)
+        while path:
+            if key and path in self.keys:
+                return self.keys[path]
+            if path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+    def finding(self, path: Path_, rule: str, message: str, key: bool = False,
+                level: str = ERROR) -> Finding:
+        line, col = self.where(path, key)
+        return Finding(self.path, line, col, rule, level, message)
+
+
+def _pos(mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+def load(text: str, path: str) -> Located:
+    """Parse ``text``; raise ``ConfigError`` with the position of a syntax problem."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _pos(mark) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        finding = Finding(path, line, col, "yaml-syntax", ERROR, f"YAML syntax error: {problem}")
+        raise ConfigError(str(finding), [finding]) from None
+    finally:
+        loader.dispose()
+    located = Located(path, None)
+    if node is None:
+        located.data = None
+        return located
+    located.data = _build(node, (), located, loader)
+    return located
+
+
+def _build(node, path: Path_, out: Located, loader: _Loader) -> Any:
+    out.values[path] = _pos(node.start_mark)
+    if node.tag.startswith("!") and not node.tag.startswith("!!"):
+        _fail(out, node, f"YAML tag {node.tag} is not allowed here; remove it")
+    if isinstance(node, yaml.MappingNode):
+        result: dict = {}
+        loader.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node)
+            if not isinstance(key, (str, int, bool)):
+                _fail(out, key_node, "a mapping key must be a plain scalar")
+            if key in result:
+                first = out.keys[path + (key,)]
+                _fail(out, key_node, f"duplicate key '{key}' (first defined at line {first[0]})")
+            out.keys[path + (key,)] = _pos(key_node.start_mark)
+            result[key] = _build(value_node, path + (key,), out, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), out, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node)
+
+
+def _fail(out: Located, node, message: str) -> None:
+    line, col = _pos(node.start_mark)
+    finding = Finding(out.path, line, col, "yaml-syntax", ERROR, message)
+    raise ConfigError(str(finding), [finding])
+
+
+def load_file(path, display: str | None = None) -> Located:
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{display or p}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{display or p}:1:1: not UTF-8 text") from None
+    return load(text, display or str(p))
