@@ -1,0 +1,1 @@
+"""The one reader of Digdag projects, shared by the checker and the local engine."""
