@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FINDINGS, EXIT_OK, ConfigError, TdgenError
+from .errors import EXIT_FINDINGS, ConfigError, TdgenError
 
 _DEBUG = {"on": False}
 
@@ -184,7 +184,7 @@ def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
     previous = target.read_text(encoding="utf-8") if target.exists() else None
     path = write_spec(base, req.name, text, force)
     try:
-        project, statuses = run_generate(base)
+        _, statuses = run_generate(base)
         conflicts = [s.path for s in statuses if s.status == CONFLICT]
         if conflicts:
             raise ConfigError("generated files were edited by hand: " + ", ".join(conflicts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .errors import ConfigError
@@ -68,7 +68,7 @@ class TimestampFormat:
         micros = int(g.get("micros") or 0) + int(g.get("millis") or 0) * 1000
         return datetime(int(g["year"]), int(g["month"]), int(g["day"]), int(g.get("hour") or 0),
                         int(g.get("minute") or 0), int(g.get("second") or 0), micros,
-                        tzinfo=timezone.utc)
+                        tzinfo=UTC)
 
     def is_valid(self, text: str) -> bool:
         try:
@@ -92,8 +92,8 @@ class TimestampFormat:
 
 def _utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
-        return instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(timezone.utc)
+        return instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
 
 
 def month_batches(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -8,7 +8,6 @@ from generator.formats import load_formats, month_batches
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = load_formats(REPO / "templates" / "timestamp_formats", REPO)
-UTC = timezone.utc
 
 
 @pytest.mark.parametrize("name, text", [

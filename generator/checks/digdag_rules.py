@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..findings import ERROR, Finding
 from ..digdag.reader import DigFile, DigLoadError, load_dig, workflow_files
+from ..findings import ERROR, Finding
 
 ID = "digdag"
 TOP_KEYS = {"timezone", "_export", "schedule", "sla", "_error", "_check", "_retry", "_parallel"}

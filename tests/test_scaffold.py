@@ -1,0 +1,105 @@
+"""generate-source: a valid spec for every catalog connector, rendered; never overwrites."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from generator import catalog
+from generator.checks.digdag_rules import check_project
+from generator.checks.sql import check_files
+from generator.cli import generate_source
+from generator.project import load_project
+from tests.conftest import snapshot
+
+
+def scaffold(project, *args):
+    return CliRunner().invoke(generate_source, [*args, "--root", str(project)],
+                              catch_exceptions=False)
+
+
+def flags(connector: catalog.Connector) -> list[str]:
+    out = ["--connector", connector.type]
+    if connector.auth == "td_authentication_id":
+        out += ["--auth-id", "456789"]
+    if not connector.object_fields:
+        out += ["--object", "orders", "--object", "customers"]
+    return out
+
+
+@pytest.mark.parametrize("connector", sorted(catalog.CONNECTORS))
+def test_scaffold_creates_a_valid_rendered_spec(connector, project):
+    c = catalog.get(connector)
+    result = scaffold(project, f"new_{connector}", *flags(c))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"created sources/new_{connector}.yml" in result.output
+    loaded = load_project(project)  # the whole project is still valid
+    spec = loaded.source(f"new_{connector}").spec
+    assert spec.connector == connector and spec.objects
+    workflows = project / "workflows"
+    assert (workflows / f"new_{connector}_ingest_inc.dig").exists()
+    assert check_project(workflows) == []
+    sql = [p.relative_to(workflows).as_posix() for p in workflows.glob(f"sql/new_{connector}*")]
+    assert sql and [f for f in check_files(workflows, sql) if f.level == "error"] == []
+    if c.filters_server_side and c.object_fields:
+        assert any(o.incremental for o in spec.objects)
+    if not c.filters_server_side:
+        assert not any(o.incremental for o in spec.objects)
+
+
+def test_the_name_is_the_connector_by_default(project):
+    result = scaffold(project, "zendesk")
+    assert result.exit_code == 0, result.stderr
+    assert "connector: zendesk" in (project / "sources" / "zendesk.yml").read_text()
+
+
+def test_scaffold_refuses_to_overwrite_a_spec(project):
+    before = snapshot(project)
+    result = scaffold(project, "klaviyo", "--auth-id", "456789")
+    assert result.exit_code == 2
+    assert "sources/klaviyo.yml already exists" in result.stderr
+    assert snapshot(project) == before
+
+
+def test_scaffold_overwrites_with_force(project):
+    result = scaffold(project, "shopify_v2", "--auth-id", "360999", "--force")
+    assert result.exit_code == 0, result.stderr
+    assert "td_authentication_id: 360999" in (project / "sources/shopify_v2.yml").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["klaviyo_eu"], "is not a connector type; pass --connector"),
+    (["klaviyo_eu", "--connector", "klavio"], "did you mean 'klaviyo'"),
+    (["klaviyo_eu", "--connector", "klaviyo"], "pass --auth-id"),
+    (["warehouse", "--connector", "bigquery_v2", "--auth-id", "456789"], "pass --object"),
+    (["Bad-Name", "--connector", "zendesk"], "use lowercase letters"),
+])
+def test_scaffold_usage_errors_write_nothing(project, args, message):
+    before = snapshot(project)
+    result = scaffold(project, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert snapshot(project) == before
+
+
+def test_a_scaffold_that_breaks_the_project_is_rolled_back(project):
+    """Its table klaviyo_metric_data collides with Klaviyo's metrics table."""
+    before = snapshot(project)
+    result = scaffold(project, "klaviyo_metric", "--connector", "bigquery_v2", "--auth-id",
+                      "456789", "--object", "data", "--param", "dataset=d")
+    assert result.exit_code == 2
+    assert "table 'klaviyo_metric_data' is also loaded by" in result.stderr
+    assert snapshot(project) == before  # the new spec is gone again, nothing rendered
+
+
+def test_a_forced_scaffold_that_fails_restores_the_old_spec(project):
+    old = (project / "sources/pinterest.yml").read_text()
+    workflow = project / "workflows" / "pinterest_ingest_inc.dig"
+    workflow.write_text(workflow.read_text() + "# my edit\n")
+    before = snapshot(project)
+    result = scaffold(project, "pinterest", "--connector", "sftp_v2", "--object", "pins",
+                      "--force")
+    assert result.exit_code == 2
+    assert "edited by hand: workflows/pinterest_ingest_inc.dig" in result.stderr
+    assert (project / "sources/pinterest.yml").read_text() == old
+    assert snapshot(project) == before
