@@ -1,44 +1,73 @@
-"""digdag: a workflow obeys the rules Digdag applies when it loads, compiles and pushes it.
+"""digdag: what Digdag rejects when it loads, compiles or pushes a workflow.
 
-Checked (``reference/digdag-semantics.md`` A, B, E, H): the file loads (duplicate keys,
-``!include`` key form inside the folder, tags); only ``timezone``, ``_export``, ``schedule``,
-``sla``, ``_error``, ``_check``, ``_retry``, ``_parallel`` and ``+tasks`` at the top level; group
-tasks hold only the group keys and ``+children``; task names use Digdag's characters; one
-operator per task and no subtasks beside it; ``if>`` has ``_do`` or ``_else_do``, loops have
-``_do``; files named by ``td>``, ``td_load>`` and ``call>`` exist (``${datasource.X}`` is
-expanded over the ``for_each>`` list when it is known); TD job operators get a ``database``;
-``td_load>`` with a YAML file gets a ``table``; a schedule has one ``type>`` and known keys.
+Rules (``digdag/<rule>``; ``reference/digdag-semantics.md`` sections A, B, E and H):
+
+- ``load``: the file parses as Digdag parses it: no duplicate keys, ``!include`` only in the key
+  form (``!include : 'path'``) and inside the including file's folder, no unknown tags, the
+  included file exists and is a mapping;
+- ``workflow-name``: a workflow file name does not start with a digit or ``+^@/\\:*?"<>|``;
+- ``top-level-key``: only ``timezone``, ``_export``, ``schedule``, ``sla``, ``_error``,
+  ``_check``, ``_retry``, ``_parallel`` and ``+tasks`` at the top level;
+- ``task-name``: ``+`` then letters, digits and ``_ - = [ ] { } % & @ ` , .`` (``^`` not at the
+  top level), at most 255 characters;
+- ``task-config``: a task is a mapping;
+- ``group-key``: a group task holds only ``timezone``, ``schedule``, ``sla``, ``_parallel``,
+  ``_background``, ``_after``, ``_error``, ``_check``, ``_retry``, ``_export``, ``_secrets`` and
+  ``+tasks`` (parameters for its tasks go under ``_export``);
+- ``operators``: a task runs one operator; ``subtasks``: an operator task has no ``+tasks``;
+- ``do-required``: ``if>`` has ``_do`` or ``_else_do``; ``for_each>``, ``for_range>`` and
+  ``loop>`` have ``_do``;
+- ``parallel``: ``_parallel`` is ``true``, ``false``, ``{limit: N}`` or an expression giving one;
+  ``background``: no ``_background`` under a parallel parent; ``after``: ``_after`` only under a
+  parallel parent, naming earlier siblings;
+- ``retry``: ``_retry`` is an integer or ``{limit, interval, interval_type, max_interval}``;
+  ``retry-td`` (warning): ``_retry`` on a TD job task re-polls the failed job, put it on a group;
+- ``check-on-group`` (warning): ``_check`` on a group never runs;
+- ``schedule``: one ``type>`` with a valid value, and only ``skip_on_overtime``,
+  ``skip_delayed_by`` (with a unit), ``start``, ``end``; ``sla``: one of ``time``/``duration``;
+  ``timezone``: a zone Java knows (IANA names, ``UTC``, offsets);
+- ``file``: files named by ``td>``, ``td_wait>``, ``td_for_each>``, ``td_load>`` and ``call>``
+  exist, resolved against ``_workdir`` (``${x.y}`` over a known ``for_each>`` list is expanded);
+- ``database`` (warning): TD job operators get a ``database`` in the workflow (task,
+  ``_export``, or ``td.database``); otherwise it must come from a secret or ``--param``;
+- ``table``: ``td_load>`` with a YAML config gets a ``table``;
+- ``operator`` (warning): an operator Digdag and TD do not ship (a plugin the checker cannot
+  model).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..digdag.reader import DigFile, DigLoadError, load_dig, workflow_files
-from ..findings import ERROR, Finding
+from ..digdag.tree import GROUP_KEYS, Task, walk
+from ..findings import ERROR, WARNING, Finding
 
 ID = "digdag"
 TOP_KEYS = {"timezone", "_export", "schedule", "sla", "_error", "_check", "_retry", "_parallel"}
-GROUP_KEYS = {"timezone", "schedule", "sla", "_parallel", "_background", "_after", "_error",
-              "_check", "_retry", "_export", "_secrets"}
 NAME_RX = re.compile(r"^[+^][A-Za-z0-9_\-=\[\]{}%&@`,.^]*$")
 TD_JOB_OPS = {"td>", "td_load>", "td_run>", "td_ddl>", "td_for_each>", "td_wait>",
               "td_wait_table>", "td_table_export>", "td_partial_delete>", "td_result_export>"}
 LOOP_OPS = {"for_each>", "for_range>", "loop>"}
-SCHEDULE_TYPES = {"hourly>", "daily>", "weekly>", "monthly>", "minutes_interval>", "cron>",
-                  "seconds_interval>"}
+KNOWN_OPS = TD_JOB_OPS | LOOP_OPS | {
+    "echo>", "sh>", "py>", "rb>", "call>", "require>", "if>", "fail>", "wait>", "http>",
+    "http_call>", "mail>", "notify>", "embulk>", "bq>", "bq_ddl>", "bq_extract>", "bq_load>",
+    "gcs_wait>", "s3_wait>", "redshift>", "redshift_load>", "redshift_unload>", "pg>", "emr>",
+    "param_get>", "param_set>", "ecs>", "docker>", "_type"}
+SCHEDULE_VALUES = {
+    "hourly>": r"\d{1,2}:\d{2}", "daily>": r"\d{1,2}:\d{2}:\d{2}",
+    "weekly>": r"(?i)(sun|mon|tue|wed|thu|fri|sat|[0-6]),\s*\d{1,2}:\d{2}:\d{2}",
+    "monthly>": r"\d{1,2},\s*\d{1,2}:\d{2}:\d{2}", "minutes_interval>": r"\d+",
+    "cron>": r"\S+(\s+\S+){4}", "seconds_interval>": r"\d+",
+}
 SCHEDULE_KEYS = {"skip_on_overtime", "skip_delayed_by", "start", "end"}
-_VAR_RX = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
+_VAR_RX = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
-@dataclass
-class _Scope:
-    exports: dict = field(default_factory=dict)
-    loops: dict = field(default_factory=dict)  # loop variable -> its list (when known)
-    workdir: str = ""
+def rule(name: str) -> str:
+    return f"{ID}/{name}"
 
 
 def check_project(root: Path) -> list[Finding]:
@@ -48,173 +77,301 @@ def check_project(root: Path) -> list[Finding]:
     return sorted(findings)
 
 
-def check_workflow(root: Path, rel: str) -> list[Finding]:
+def load_workflow(root: Path, rel: str) -> tuple[DigFile | None, list[Finding]]:
     if rel[:1].isdigit() or rel[:1] in '+^@/\\:*?"<>|':
-        return [Finding(rel, 1, 1, ID, ERROR, f"workflow name '{rel[:-4]}' must not start "
-                        "with a digit or one of + ^ @ / \\ : * ? \" < > |")]
+        return None, [Finding(rel, 1, 1, rule("workflow-name"), ERROR,
+                              f"workflow name '{rel[:-4]}' must not start with a digit or one "
+                              "of + ^ @ / \\ : * ? \" < > |")]
     try:
         dig = load_dig(root, rel)
     except DigLoadError as exc:
-        return [exc.finding]
+        f = exc.finding
+        return None, [Finding(f.path, f.line, f.column, rule("load"), f.level, f.message)]
     if not isinstance(dig.data, dict):
-        return [Finding(rel, 1, 1, ID, ERROR, "a workflow must be a YAML mapping")]
-    return list(_workflow(root, dig))
+        return None, [Finding(rel, 1, 1, rule("load"), ERROR,
+                              "Expected object to load Config: a workflow is a YAML mapping")]
+    return dig, []
 
 
-def _workflow(root: Path, dig: DigFile) -> Iterator[Finding]:
+def check_workflow(root: Path, rel: str) -> list[Finding]:
+    dig, findings = load_workflow(root, rel)
+    if dig is None:
+        return findings
+    return list(check_loaded(root, dig))
+
+
+def check_loaded(root: Path, dig: DigFile) -> Iterator[Finding]:
+    yield from _top(dig)
+    for task in walk(dig):
+        yield from _task(root, dig, task)
+
+
+def _top(dig: DigFile) -> Iterator[Finding]:
     data = dig.data
     for key in data:
         if key not in TOP_KEYS and not key.startswith("+"):
-            yield dig.finding((key,), ID, f"Workflow includes unknown keys: [{key}] (allowed: "
-                              "timezone, _export, schedule, sla, _error, _check, _retry, "
-                              "_parallel and +tasks)", key=True)
+            yield dig.finding((key,), rule("top-level-key"), f"Workflow includes unknown "
+                              f"keys: [{key}] (allowed: timezone, _export, schedule, sla, "
+                              "_error, _check, _retry, _parallel and +tasks)", key=True)
         elif key.startswith("+") and "^" in key:
-            yield dig.finding((key,), ID, f"task name '{key}' must not contain '^' at the top "
-                              "level", key=True)
-    if isinstance(data.get("schedule"), dict):
+            yield dig.finding((key,), rule("task-name"), f"task name '{key}' must not contain "
+                              "'^' at the top level", key=True)
+    if "schedule" in data:
         yield from _schedule(dig, data["schedule"])
-    scope = _Scope(exports=_merge({}, data.get("_export")))
-    yield from _children(root, dig, (), data, scope)
-    for special in ("_error", "_check"):
-        if isinstance(data.get(special), dict):
-            yield from _task(root, dig, (special,), data[special], scope, generated=True)
+    if "sla" in data:
+        yield from _sla(dig, data["sla"])
+    if "timezone" in data:
+        yield from _timezone(dig, data["timezone"])
 
 
-def _merge(base: dict, export) -> dict:
-    out = dict(base)
-    if isinstance(export, dict):
-        for key, value in export.items():
-            if isinstance(out.get(key), dict) and isinstance(value, dict):
-                out[key] = _merge(out[key], value)
-            else:
-                out[key] = value
+def _task(root: Path, dig: DigFile, task: Task) -> Iterator[Finding]:
+    if task.kind == "task":
+        if not NAME_RX.match(task.name) or len(task.name) > 255:
+            yield dig.finding(task.path, rule("task-name"), f"task name '{task.name}': after "
+                              "the first character only letters, digits and _ - = [ ] { } % & "
+                              "@ ` , . ^ are allowed (no spaces, +, /, :, parentheses)",
+                              key=True)
+        if not isinstance(task.config, dict):
+            yield dig.finding(task.path, rule("task-config"), f"task {task.name}: expected a "
+                              "mapping of task settings")
+            return
+        yield from _placement(dig, task)
+    config = task.config
+    ops = task.operators
+    if task.kind != "root" and ops:
+        yield from _operator_task(root, dig, task, ops)
+    elif task.kind not in ("root",):
+        for key in config:
+            if not (isinstance(key, str) and key.startswith(("+", "^"))) and \
+                    key not in GROUP_KEYS:
+                yield dig.finding(task.path + (key,), rule("group-key"), f"group task "
+                                  f"{task.name} contains invalid key '{key}': a group takes "
+                                  "only _export, _parallel, _retry, _error, _check, "
+                                  "_background, _after, _secrets, timezone, schedule, sla and "
+                                  "+tasks; put parameters for its tasks under _export",
+                                  key=True)
+        if "_check" in config:
+            yield dig.finding(task.path + ("_check",), rule("check-on-group"), "_check on a "
+                              "group never runs (it runs after an operator task succeeds)",
+                              WARNING, key=True)
+    if "_parallel" in config:
+        yield from _parallel(dig, task)
+    if "_retry" in config:
+        yield from _retry(dig, task)
+
+
+def _operator_task(root, dig, task: Task, ops: list[str]) -> Iterator[Finding]:
+    config = task.config
+    if len(ops) > 1:
+        yield dig.finding(task.path + (ops[1],), rule("operators"), f"task {task.name} has "
+                          f"several operators ({', '.join(ops)}); a task runs exactly one",
+                          key=True)
+    if task.children:
+        child = task.children[0]
+        yield dig.finding(task.path + (child,), rule("subtasks"), f"A task can't have "
+                          f"subtasks: {task.name} runs {ops[0]} and also holds {child}",
+                          key=True)
+    op = ops[0]
+    if op == "if>" and "_do" not in config and "_else_do" not in config:
+        yield dig.finding(task.path + (op,), rule("do-required"), "if> needs _do or _else_do "
+                          "(Both _do and _else_do are not specified)", key=True)
+    if op in LOOP_OPS and "_do" not in config:
+        yield dig.finding(task.path + (op,), rule("do-required"), f"{op} needs _do", key=True)
+    if op not in KNOWN_OPS:
+        yield dig.finding(task.path + (op,), rule("operator"), f"operator {op} is not one "
+                          "Digdag or TD ships; the checker cannot model it (a plugin?)",
+                          WARNING, key=True)
+    if op in TD_JOB_OPS:
+        yield from _td(root, dig, task, op)
+    elif op == "call>" and isinstance(config[op], str):
+        target = config[op] if config[op].endswith(".dig") else config[op] + ".dig"
+        yield from _files_exist(root, dig, task, op, target)
+
+
+def _placement(dig, task: Task) -> Iterator[Finding]:
+    config = task.config
+    parallel = task.parent_parallel not in (None, False, "false")
+    if config.get("_background") in (True, "true") and parallel:
+        yield dig.finding(task.path + ("_background",), rule("background"), "Setting "
+                          "\"_background: true\" option is invalid (unnecessary) if its parent "
+                          "task has \"_parallel: true\" option", key=True)
+    if "_after" in config:
+        if not parallel:
+            yield dig.finding(task.path + ("_after",), rule("after"), "Setting \"_after\" "
+                              "option is invalid if its parent task doesn't have \"_parallel: "
+                              "true\" option", key=True)
+        after = config["_after"]
+        names = after if isinstance(after, list) else [after]
+        for name in names:
+            if name not in task.siblings_before:
+                yield dig.finding(task.path + ("_after",), rule("after"), f"Dependency task "
+                                  f"'{name}' does not exist among the earlier siblings")
+
+
+def _parallel(dig, task: Task) -> Iterator[Finding]:
+    value = task.config["_parallel"]
+    if isinstance(value, str) and "${" in value:
+        match = re.fullmatch(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}", value.strip())
+        exported = task.scope.exports.get(match.group(1)) if match else None
+        if exported is None or isinstance(exported, str) and "${" in exported:
+            return
+        value = exported
+    ok = value in (True, False, "true", "false", "True", "False") or (
+        isinstance(value, dict) and set(value) == {"limit"} and (
+            isinstance(value["limit"], int) and not isinstance(value["limit"], bool)
+            and value["limit"] > 0 or isinstance(value["limit"], str) and "${" in value["limit"]))
+    if not ok:
+        shown = value if not isinstance(value, dict) else dict(value)
+        yield dig.finding(task.path + ("_parallel",), rule("parallel"), f"Expected 'true' or "
+                          f"'false' for key '_parallel' (or {{limit: N}}) but got {shown!r}")
+
+
+def _retry(dig, task: Task) -> Iterator[Finding]:
+    value = task.config["_retry"]
+    path = task.path + ("_retry",)
+    if isinstance(value, bool):
+        ok = False
+    elif isinstance(value, int) or (isinstance(value, str) and (value.strip().isdigit()
+                                                               or "${" in value)):
+        ok = True
+    elif isinstance(value, dict):
+        unknown = set(value) - {"limit", "interval", "interval_type", "max_interval"}
+        kind = str(value.get("interval_type", "constant")).lower()
+        ok = "limit" in value and not unknown and kind in ("constant", "exponential")
+    else:
+        ok = False
+    if not ok:
+        yield dig.finding(path, rule("retry"), "_retry takes an integer or {limit, interval, "
+                          "interval_type: constant|exponential, max_interval}")
+    if task.operator in TD_JOB_OPS:
+        yield dig.finding(path, rule("retry-td"), f"_retry on a {task.operator} task re-polls "
+                          "the same failed job; put _retry on a group around it (or use "
+                          "job_retry)", WARNING, key=True)
+
+
+def _td(root, dig, task: Task, op: str) -> Iterator[Finding]:
+    config, exports = task.config, task.scope.exports
+    td_defaults = exports.get("td") if isinstance(exports.get("td"), dict) else {}
+    if not (config.get("database") or exports.get("database") or td_defaults.get("database")):
+        yield dig.finding(task.path + (op,), rule("database"), f"{op} has no database in the "
+                          "workflow: it must come from a td.database secret or --param; set "
+                          "`database:` on the task or `_export: {td: {database: ...}}`",
+                          WARNING, key=True)
+    command = config[op]
+    if op == "td_load>" and isinstance(command, str) and command.endswith((".yml", ".yaml")):
+        if not (config.get("table") or exports.get("table") or td_defaults.get("table")):
+            yield dig.finding(task.path + (op,), rule("table"), "td_load> with a YAML config "
+                              "needs `table:` (table or db.table)", key=True)
+        yield from _files_exist(root, dig, task, op, command)
+    elif op in ("td>", "td_wait>", "td_for_each>") and isinstance(command, str) and command:
+        yield from _files_exist(root, dig, task, op, command)
+
+
+def referenced_files(task: Task) -> list[str | None]:
+    """Files a task's operator reads (relative to the project; None: not known statically)."""
+    op = task.operator
+    command = task.config.get(op) if op else None
+    if not isinstance(command, str) or not command:
+        return []
+    if op == "call>":
+        command = command if command.endswith(".dig") else command + ".dig"
+    elif op == "td_load>" and not command.endswith((".yml", ".yaml")):
+        return []
+    elif op not in ("td>", "td_wait>", "td_for_each>", "td_load>", "call>"):
+        return []
+    out = []
+    for name in expand(command, task.scope.loops):
+        out.append(None if name is None else
+                   (PurePosixPath(task.scope.workdir or ".") / name).as_posix())
     return out
 
 
-def _children(root, dig, path, config, scope) -> Iterator[Finding]:
-    for key, value in config.items():
-        if not isinstance(key, str) or not key.startswith(("+", "^")):
+def _files_exist(root, dig, task: Task, op: str, target: str) -> Iterator[Finding]:
+    for rel in referenced_files(task):
+        if rel is None:
             continue
-        if not NAME_RX.match(key) or len(key) > 255:
-            yield dig.finding(path + (key,), ID, f"task name '{key}': after the first "
-                              "character only letters, digits and _ - = [ ] { } % & @ ` , . ^ "
-                              "are allowed (no spaces, +, /, :, parentheses)", key=True)
-        yield from _task(root, dig, path + (key,), value, scope)
+        resolved = Path(root, rel).resolve()
+        if not resolved.is_relative_to(root.resolve()):
+            yield dig.finding(task.path + (op,), rule("file"), f"{rel} is outside the project")
+        elif not resolved.is_file():
+            yield dig.finding(task.path + (op,), rule("file"), f"file {rel} does not exist")
 
 
-def _task(root, dig, path, config, scope, generated=False) -> Iterator[Finding]:
-    if not isinstance(config, dict):
-        yield dig.finding(path, ID, f"task {path[-1]}: expected a mapping of task settings")
-        return
-    ops = [k for k in config if isinstance(k, str) and k.endswith(">")]
-    if "_type" in config:
-        ops.append("_type")
-    children = [k for k in config if isinstance(k, str) and k.startswith("+")]
-    scope = _Scope(_merge(scope.exports, config.get("_export")), dict(scope.loops),
-                   str(scope.exports.get("_workdir", scope.workdir)))
-    if ops:
-        if len(ops) > 1:
-            yield dig.finding(path, ID, f"task {path[-1]} has several operators {ops}; a task "
-                              "takes exactly one")
-        if children:
-            yield dig.finding(path + (children[0],), ID, f"A task can't have subtasks: "
-                              f"{path[-1]} runs {ops[0]} and also holds {children[0]}", key=True)
-        yield from _operator(root, dig, path, config, ops[0], scope)
-    else:
-        invalid = [k for k in config if not (isinstance(k, str) and k.startswith("+"))
-                   and k not in GROUP_KEYS]
-        for key in invalid:
-            yield dig.finding(path + (key,), ID, f"group task {path[-1]} contains invalid key "
-                              f"'{key}': a group takes only {', '.join(sorted(GROUP_KEYS))} and "
-                              "+tasks; put parameters for its tasks under _export", key=True)
-        yield from _children(root, dig, path, config, scope)
-    for special in ("_error", "_check"):
-        if isinstance(config.get(special), dict):
-            yield from _task(root, dig, path + (special,), config[special], scope, True)
-
-
-def _operator(root, dig, path, config, op, scope) -> Iterator[Finding]:
-    if op == "if>" and "_do" not in config and "_else_do" not in config:
-        yield dig.finding(path, ID, "if> needs _do or _else_do (Both _do and _else_do are not "
-                          "specified)")
-    if op in LOOP_OPS and "_do" not in config:
-        yield dig.finding(path, ID, f"{op} needs _do")
-    inner = _Scope(scope.exports, dict(scope.loops), scope.workdir)
-    if op == "for_each>" and isinstance(config[op], dict):
-        for var, values in config[op].items():
-            inner.loops[var] = _resolve_list(values, scope)
-    for block in ("_do", "_else_do"):
-        if isinstance(config.get(block), dict):
-            yield from _task(root, dig, path + (block,), config[block], inner, True)
-    if op in TD_JOB_OPS:
-        yield from _td(root, dig, path, config, op, scope)
-    elif op == "call>" and isinstance(config[op], str):
-        target = config[op] if config[op].endswith(".dig") else config[op] + ".dig"
-        yield from _files_exist(root, dig, path + (op,), target, scope)
-
-
-def _resolve_list(values, scope: _Scope):
-    if isinstance(values, list):
-        return values
-    if isinstance(values, str):
-        match = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", values.strip())
-        if match and isinstance(scope.exports.get(match.group(1)), list):
-            return scope.exports[match.group(1)]
-    return None
-
-
-def _td(root, dig, path, config, op, scope) -> Iterator[Finding]:
-    td_defaults = scope.exports.get("td") if isinstance(scope.exports.get("td"), dict) else {}
-    if not (config.get("database") or scope.exports.get("database")
-            or td_defaults.get("database")):
-        yield dig.finding(path, ID, f"{op} needs a database: set `database:` on the task or "
-                          "`_export: {td: {database: ...}}`")
-    command = config[op]
-    if op == "td_load>" and isinstance(command, str) and command.endswith((".yml", ".yaml")):
-        if not (config.get("table") or scope.exports.get("table")):
-            yield dig.finding(path, ID, "td_load> with a YAML config needs `table:`")
-        yield from _files_exist(root, dig, path + (op,), command, scope)
-    elif op in ("td>", "td_wait>", "td_for_each>") and isinstance(command, str) and command:
-        yield from _files_exist(root, dig, path + (op,), command, scope)
-
-
-def _files_exist(root, dig, path, target: str, scope) -> Iterator[Finding]:
-    for candidate in _expand(target, scope):
-        if candidate is None:
-            continue
-        rel = PurePosixPath(scope.workdir or ".") / candidate
-        if not (root / rel).is_file():
-            yield dig.finding(path, ID, f"file {rel.as_posix()} does not exist")
-
-
-def _expand(target: str, scope: _Scope):
-    """The file names ``target`` can take: loop variables expanded over their lists."""
+def expand(target: str, loops: dict) -> list[str | None]:
+    """The names ``target`` can take: ``${var.attr}`` expanded over a known loop list."""
     if "${" not in target:
         return [target]
-    names = []
-    for match in _VAR_RX.finditer(target):
-        values = scope.loops.get(match.group(1))
-        if values is None:
-            return [None]
-        names.append((match.group(0), match.group(2), values))
-    if not names or "${" in _VAR_RX.sub("", target):
+    matches = list(_VAR_RX.finditer(target))
+    if len(matches) != 1 or "${" in _VAR_RX.sub("", target):
         return [None]
-    placeholder, attr, values = names[0]
+    var, attr = matches[0].group(1), matches[0].group(2)
+    values = loops.get(var)
+    if values is None:
+        return [None]
     out = []
     for item in values:
         value = item.get(attr) if isinstance(item, dict) else None
-        out.append(None if value is None else target.replace(placeholder, str(value)))
+        out.append(None if value is None else target.replace(matches[0].group(0), str(value)))
     return out
 
 
-def _schedule(dig: DigFile, schedule: dict) -> Iterator[Finding]:
+def _schedule(dig: DigFile, schedule) -> Iterator[Finding]:
+    path = ("schedule",)
+    if not isinstance(schedule, dict):
+        yield dig.finding(path, rule("schedule"), "schedule must be a mapping with one type>")
+        return
     types = [k for k in schedule if k.endswith(">")]
-    if len(types) != 1:
-        yield dig.finding(("schedule",), ID, "schedule needs exactly one type> key "
-                          f"({', '.join(sorted(SCHEDULE_TYPES))})")
-    for key in schedule:
-        if key.endswith(">") and key not in SCHEDULE_TYPES:
-            yield dig.finding(("schedule", key), ID, f"unknown schedule type {key}", key=True)
-        elif not key.endswith(">") and key not in SCHEDULE_KEYS:
-            yield dig.finding(("schedule", key), ID, f"schedule key '{key}' is rejected at push "
-                              f"(allowed: {', '.join(sorted(SCHEDULE_KEYS))})", key=True)
+    if not types:
+        yield dig.finding(path, rule("schedule"), "Schedule config requires 'type>: at' "
+                          f"parameter (one of {', '.join(sorted(SCHEDULE_VALUES))})", key=True)
+    for key in types[1:]:
+        yield dig.finding(path + (key,), rule("schedule"), f"schedule has a second type {key}",
+                          key=True)
+    for key, value in schedule.items():
+        if key.endswith(">"):
+            pattern = SCHEDULE_VALUES.get(key)
+            if pattern is None:
+                yield dig.finding(path + (key,), rule("schedule"), f"unknown schedule type "
+                                  f"{key}", key=True)
+            elif not re.fullmatch(pattern, str(value).strip()):
+                yield dig.finding(path + (key,), rule("schedule"), f"{key} {value!r} is not a "
+                                  "valid value (see Digdag's scheduling docs)")
+        elif key not in SCHEDULE_KEYS:
+            yield dig.finding(path + (key,), rule("schedule"), f"schedule key '{key}' is "
+                              f"rejected at push (allowed: {', '.join(sorted(SCHEDULE_KEYS))})",
+                              key=True)
+        elif key == "skip_delayed_by" and not re.fullmatch(r"(?i)\s*(\d+\s*[dhms]\s*)+",
+                                                           str(value)):
+            yield dig.finding(path + (key,), rule("schedule"), "skip_delayed_by needs a unit "
+                              "(1h, 30m, 1d2h)")
+        elif key in ("start", "end") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            yield dig.finding(path + (key,), rule("schedule"), f"schedule {key} takes "
+                              "YYYY-MM-DD")
+
+
+def _sla(dig, sla) -> Iterator[Finding]:
+    if not isinstance(sla, dict):
+        yield dig.finding(("sla",), rule("sla"), "sla must be a mapping")
+        return
+    kinds = [k for k in ("time", "duration") if k in sla]
+    if len(kinds) != 1:
+        yield dig.finding(("sla",), rule("sla"), "sla takes exactly one of time or duration")
+    for kind in kinds:
+        if not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", str(sla[kind])):
+            yield dig.finding(("sla", kind), rule("sla"), f"sla {kind} takes HH:MM[:SS]")
+
+
+def _timezone(dig, zone) -> Iterator[Finding]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    text = str(zone)
+    if re.fullmatch(r"[+-]\d{2}:?\d{2}|UTC|GMT|Z", text):
+        return
+    try:
+        ZoneInfo(text)
+        ok = "/" in text or text in available_timezones() and len(text) > 3
+    except (ZoneInfoNotFoundError, ValueError):
+        ok = False
+    if not ok:
+        yield dig.finding(("timezone",), rule("timezone"), f"Unknown time zone name "
+                          f"'{text}' (use an IANA name such as Asia/Tokyo, UTC or +09:00)")

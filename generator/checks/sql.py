@@ -1,8 +1,10 @@
-"""sql: every ``td>`` query is valid Trino once ``${...}`` is filled with sample values.
+"""sql: every ``td>`` query, in a file or inline, is valid Trino.
 
-Judged by trino-sql-validator (a strict Trino parser); ``${...}`` becomes a sample identifier
-of the same length, so line and column point into the original file. Functions Trino does not
-know are warnings, except TD's own (``TD_TIME_RANGE``, ``TD_SCHEDULED_TIME``, ...).
+Rules: ``sql/syntax`` (an error: the query does not parse as Trino once each ``${...}`` is
+filled with a sample value of the same length, so line and column point into the original
+text) and ``sql/function`` (a warning: a function Trino does not know; TD's own ``TD_*``
+functions are known). Judged by trino-sql-validator, a strict Trino parser. Queries of
+``engine: hive`` are Hive SQL and are not judged.
 """
 
 from __future__ import annotations
@@ -20,29 +22,43 @@ TD_FUNCTIONS = {
     "td_parse_user_agent", "td_ip_to_country_code", "td_lat_long_to_country", "td_url_encode",
     "td_url_decode", "td_md5", "td_x_rank", "td_currency_conv",
 }
+QUERY_OPS = ("td>", "td_wait>", "td_for_each>")
 
 
-def check_sql(text: str, path: str) -> list[Finding]:
+def check_sql(text: str, path: str, line: int = 1, col: int = 1) -> list[Finding]:
+    """Findings for one query; ``line``/``col`` is where ``text`` starts in ``path``."""
     import trino_sql_validator as tsv
 
     filled = fill_samples(text)
+    if _starts_with_expression(text):
+        return []  # the statement itself comes from a parameter: nothing to judge
     result = tsv.validate(filled)
     findings = []
+
+    def place(ln: int, cn: int) -> tuple[int, int]:
+        return line + ln - 1, (col + cn - 1 if ln == 1 else cn)
+
     if not result.valid:
         err = result.error
-        line, col = err.line or 0, err.column or 0
-        if not line:  # errors at the end of input carry no position
+        ln, cn = err.line or 0, err.column or 0
+        if not ln:  # errors at the end of input carry no position
             lines = text.rstrip("\n").split("\n")
-            line, col = len(lines), len(lines[-1]) + 1
-        findings.append(Finding(path, line, col, ID, ERROR, f"invalid Trino SQL: {err.message}"))
+            ln, cn = len(lines), len(lines[-1]) + 1
+        findings.append(Finding(path, *place(ln, cn), f"{ID}/syntax", ERROR,
+                                f"invalid Trino SQL: {err.message}"))
     for warning in result.warnings:
         name = getattr(warning, "name", "") or ""
         if name.lower() in TD_FUNCTIONS:
             continue
-        line = getattr(warning, "line", None) or 1
-        col = getattr(warning, "column", None) or 1
-        findings.append(Finding(path, line, col, ID, WARNING, str(warning)))
+        findings.append(Finding(path, *place(getattr(warning, "line", None) or 1,
+                                             getattr(warning, "column", None) or 1),
+                                f"{ID}/function", WARNING, str(warning)))
     return findings
+
+
+def _starts_with_expression(text: str) -> bool:
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+    return bool(lines) and lines[0].lstrip().startswith("${")
 
 
 def check_files(root: Path, files: list[str]) -> list[Finding]:
@@ -50,3 +66,50 @@ def check_files(root: Path, files: list[str]) -> list[Finding]:
     for rel in files:
         findings += check_sql((root / rel).read_text(encoding="utf-8"), rel)
     return findings
+
+
+def check_project(root: Path) -> list[Finding]:
+    """Every query of every workflow: the files ``td>`` names and the inline ones."""
+    from ..digdag.reader import workflow_files
+    from ..digdag.tree import walk
+    from .digdag_rules import load_workflow, referenced_files
+
+    findings: set[Finding] = set()
+    seen_files: set[str] = set()
+    for rel in workflow_files(root):
+        dig, _ = load_workflow(root, rel)
+        if dig is None:
+            continue
+        for task in walk(dig):
+            if not isinstance(task.config, dict) or task.operator not in QUERY_OPS:
+                continue
+            if str(task.config.get("engine", "presto")).lower() == "hive":
+                continue
+            findings |= set(_inline(root, dig, task))
+            for file in referenced_files(task):
+                if file and file not in seen_files and (root / file).is_file():
+                    seen_files.add(file)
+                    findings |= set(check_sql((root / file).read_text(encoding="utf-8"),
+                                              file))
+    return sorted(findings)
+
+
+def _inline(root: Path, dig, task) -> list[Finding]:
+    op = task.operator
+    command = task.config.get(op)
+    if isinstance(command, dict) and isinstance(command.get("data"), str):
+        path, text = task.path + (op, "data"), command["data"]
+    elif command is None and isinstance(task.config.get("query"), str):
+        path, text = task.path + ("query",), task.config["query"]
+    else:
+        return []
+    file, line, col = dig.where(path)
+    source = (root / file).read_text(encoding="utf-8").split("\n")
+    marker = source[line - 1][col - 1:col] if line <= len(source) else ""
+    if marker in ("|", ">"):  # a block scalar: the text starts on the next line
+        line += 1
+        col = len(source[line - 1]) - len(source[line - 1].lstrip()) + 1 \
+            if line <= len(source) else 1
+    elif marker in ("'", '"'):
+        col += 1
+    return check_sql(text, file, line, col)
