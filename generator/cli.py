@@ -88,6 +88,67 @@ def generate(check, show_diff, dry_run, force, quiet, root) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
+              help="Output format (default: text; github under GitHub Actions).")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
+@click.option("--select", multiple=True, metavar="RULE", help="Only these rules or checks "
+              "(repeatable), e.g. digdag or sql/syntax.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Never these rules or checks.")
+@click.option("--no-style", is_flag=True, help="Do not run yamllint.")
+@click.option("--list", "list_checks", is_flag=True, help="Print every check and its rules.")
+@click.option("--root", type=click.Path(file_okay=False), help="Repository root (when no "
+              "PATH is given).")
+def check(paths, fmt, strict, select, ignore, no_style, list_checks, root) -> None:
+    """Check specs, workflows and SQL before pushing: Digdag's rules, strict Trino, references.
+
+    With no PATH, the whole repository (specs, workflows/, timestamp formats). With PATHs,
+    each is checked as a Digdag project folder, whatever produced it.
+    """
+    import os
+
+    from .check import check_digdag_project, check_repository, is_strict
+    from .findings import ERROR
+    from .output import findings_text
+
+    if list_checks:
+        from .checks.runner import check_docs
+
+        click.echo(check_docs())
+        return
+    style = False if no_style else None
+    findings = []
+    if paths:
+        for path in paths:
+            folder = Path(path)
+            if not folder.is_dir():
+                raise click.UsageError(f"{path}: not a folder")
+            found = _run(check_digdag_project, folder, select, ignore, style)
+            prefix = "" if path in (".", "./") else path.rstrip("/") + "/"
+            findings += [f.__class__(prefix + f.path, *tuple(f.to_dict().values())[1:])
+                         for f in found]
+            strict = strict or is_strict(folder, repository=False)
+    else:
+        base = _root(root)
+        findings = _run(check_repository, base, select, ignore, style)
+        strict = strict or is_strict(base, repository=True)
+        if Path.cwd().resolve() != base.resolve():
+            rel = os.path.relpath(base, Path.cwd())
+            findings = [f.__class__(f"{rel}/{f.path}", *tuple(f.to_dict().values())[1:])
+                        for f in findings]
+    fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    if findings or fmt == "json":
+        click.echo(findings_text(findings, fmt))
+    errors = sum(f.level == ERROR for f in findings)
+    warnings = len(findings) - errors
+    if fmt == "text":
+        click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} "
+                   f"warning{'s' * (warnings != 1)}", err=True)
+    if errors or (strict and warnings):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--root", type=click.Path(file_okay=False))
 def sources(fmt, root) -> None:

@@ -1,33 +1,129 @@
-"""Runs the checks; paths in findings are relative to the folder checked."""
+"""Runs the checks over a repository or a Digdag project, applying the selection."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..findings import Finding
-from . import digdag_rules, sql
+
+PROJECT_CHECKS = ("digdag", "expr", "sql", "load-config", "references", "style")
+REPOSITORY_CHECKS = ("spec", *PROJECT_CHECKS, "timestamp")
+PROJECT_CONFIG = ".tdgen-check.yml"
 
 
-def run_project(folder: Path) -> list[Finding]:
-    findings = digdag_rules.check_project(folder)
-    sql_files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.sql")
-                       if not any(part.startswith(".") for part in p.relative_to(folder).parts))
-    findings += sql.check_files(folder, sql_files)
-    return sorted(findings)
+@dataclass
+class Selection:
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    style: bool = True
+    strict: bool = False
+
+    def wants(self, rule: str) -> bool:
+        def match(selector: str) -> bool:
+            return rule == selector or rule.startswith(selector + "/") or \
+                rule.split("/")[0] == selector
+        if self.select and not any(match(s) for s in self.select):
+            return False
+        return not any(match(s) for s in self.ignore)
+
+    def runs(self, check: str) -> bool:
+        if check == "style" and not self.style:
+            return False
+        if self.select and not any(s.split("/")[0] == check or s == check
+                                   or (check == "spec" and s.startswith("spec"))
+                                   for s in self.select):
+            return False
+        return check not in self.ignore
 
 
-def run_repository(root: Path) -> list[Finding]:
-    from ..project import load_project
+def run_project(folder: Path, selection: Selection | None = None,
+                credentials: Path | None = None) -> list[Finding]:
+    """Every check of a Digdag project folder; paths relative to it."""
+    from . import digdag_rules, expressions, load_config, references, sql, style
 
+    selection = selection or Selection()
+    modules = {"digdag": digdag_rules.check_project, "expr": expressions.check_project,
+               "sql": sql.check_project, "load-config": load_config.check_project,
+               "references": lambda root: references.check_project(root, credentials),
+               "style": style.check_project}
+    findings: set[Finding] = set()
+    for name in PROJECT_CHECKS:
+        if selection.runs(name):
+            findings |= set(modules[name](folder))
+    return sorted(f for f in findings if selection.wants(f.rule))
+
+
+def run_repository(root: Path, selection: Selection | None = None) -> list[Finding]:
+    """Specs, the generated project under workflows/ and the timestamp contracts."""
+    from . import spec, timestamps
+
+    selection = selection or repository_selection(root)
     findings: list[Finding] = []
-    try:
-        project = load_project(root)
-        findings += project.warnings
-    except ConfigError as exc:
-        findings += exc.findings
+    if selection.runs("spec"):
+        findings += spec.check_repository(root)
     workflows = root / "workflows"
     if workflows.is_dir():
-        findings += [Finding(f"workflows/{f.path}", f.line, f.column, f.rule, f.level,
-                             f.message) for f in run_project(workflows)]
-    return sorted(findings)
+        credentials = root / "credentials_ingestion.example.json"
+        findings += [_moved(f, "workflows/") for f in run_project(
+            workflows, selection, credentials if credentials.is_file() else None)]
+    if selection.runs("timestamp"):
+        findings += timestamps.check_repository(root)
+    return sorted(f for f in set(findings) if selection.wants(f.rule))
+
+
+def _moved(f: Finding, prefix: str) -> Finding:
+    return Finding(prefix + f.path if f.path != "." else prefix.rstrip("/"), f.line, f.column,
+                   f.rule, f.level, f.message)
+
+
+def repository_selection(root: Path) -> Selection:
+    from ..project import load_settings
+
+    try:
+        settings = load_settings(root)
+    except ConfigError:
+        return Selection()  # the spec check reports the broken settings
+    c = settings.check
+    return Selection(list(c.select), list(c.ignore), c.style, c.strict)
+
+
+def project_selection(folder: Path) -> Selection:
+    from pydantic import ValidationError
+
+    from ..spec.errors import schema_findings
+    from ..spec.model import CheckSettings
+    from ..yamlpos import load_file
+
+    config = folder / PROJECT_CONFIG
+    if not config.is_file():
+        return Selection()
+    located = load_file(config, PROJECT_CONFIG)
+    try:
+        c = CheckSettings.model_validate(located.data or {})
+    except ValidationError as exc:
+        findings = schema_findings(exc, located, CheckSettings)
+        raise ConfigError("\n".join(map(str, findings)), findings) from None
+    return Selection(list(c.select), list(c.ignore), c.style, c.strict)
+
+
+def moved(findings: list[Finding], prefix: str) -> list[Finding]:
+    return [_moved(f, prefix) for f in findings]
+
+
+def check_modules() -> dict:
+    """Every check module by its id, in the order they run."""
+    from . import (digdag_rules, expressions, load_config, references, spec, sql, style,
+                   timestamps)
+
+    modules = (spec, digdag_rules, expressions, sql, load_config, references, timestamps, style)
+    return {m.ID: m for m in modules}
+
+
+def check_docs() -> str:
+    """The documentation of every check: its id and its module docstring."""
+    parts = []
+    for check_id, module in check_modules().items():
+        parts.append(f"[{check_id}] " + (module.__doc__ or "").strip())
+    return "\n\n".join(parts)

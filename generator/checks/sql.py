@@ -25,8 +25,10 @@ TD_FUNCTIONS = {
 QUERY_OPS = ("td>", "td_wait>", "td_for_each>")
 
 
-def check_sql(text: str, path: str, line: int = 1, col: int = 1) -> list[Finding]:
-    """Findings for one query; ``line``/``col`` is where ``text`` starts in ``path``."""
+def check_sql(text: str, path: str, line: int = 1, col: int = 1, indent: int = 0
+              ) -> list[Finding]:
+    """Findings for one query; ``line``/``col`` is where ``text`` starts in ``path``, and
+    ``indent`` the indentation of its later lines (a YAML block scalar)."""
     import trino_sql_validator as tsv
 
     filled = fill_samples(text)
@@ -36,7 +38,7 @@ def check_sql(text: str, path: str, line: int = 1, col: int = 1) -> list[Finding
     findings = []
 
     def place(ln: int, cn: int) -> tuple[int, int]:
-        return line + ln - 1, (col + cn - 1 if ln == 1 else cn)
+        return line + ln - 1, (col + cn - 1 if ln == 1 else cn + indent)
 
     if not result.valid:
         err = result.error
@@ -106,10 +108,12 @@ def _inline(root: Path, dig, task) -> list[Finding]:
     file, line, col = dig.where(path)
     source = (root / file).read_text(encoding="utf-8").split("\n")
     marker = source[line - 1][col - 1:col] if line <= len(source) else ""
+    indent = 0
     if marker in ("|", ">"):  # a block scalar: the text starts on the next line
         line += 1
-        col = len(source[line - 1]) - len(source[line - 1].lstrip()) + 1 \
-            if line <= len(source) else 1
+        indent = len(source[line - 1]) - len(source[line - 1].lstrip()) \
+            if line <= len(source) else 0
+        col = indent + 1
     elif marker in ("'", '"'):
         col += 1
-    return check_sql(text, file, line, col)
+    return check_sql(text, file, line, col, indent)

@@ -120,6 +120,15 @@ class Runner(_Strict):
     schedule: dict[str, Any] | None = None
 
 
+class CheckSettings(_Strict):
+    """Which checks ``tdgen check`` runs (also read from ``.tdgen-check.yml`` in a project)."""
+
+    select: list[str] = Field(default_factory=list, description="only these rules or checks")
+    ignore: list[str] = Field(default_factory=list, description="never these rules or checks")
+    style: bool = Field(True, description="run yamllint")
+    strict: bool = Field(False, description="warnings fail the check too")
+
+
 class Settings(_Strict):
     """Project settings (``tdgen.yml`` at the repository root)."""
 
@@ -129,3 +138,4 @@ class Settings(_Strict):
     log_table: str = Field("ingestion_log", pattern=_TABLE)
     console_url: str = "https://console.treasuredata.com"
     runner: Runner = Field(default_factory=Runner)
+    check: CheckSettings = Field(default_factory=CheckSettings)
