@@ -107,5 +107,7 @@ def test_every_rule_in_the_case_files_is_in_its_module_docstring():
         for case in data["cases"]:
             for *_where, rule in case["findings"]:
                 check_id, name = rule.split("/", 1)
+                if check_id == "style":
+                    continue  # style/<rule> are yamllint's own rules
                 doc = modules[check_id].__doc__
                 assert f"``{name}``" in doc or f"``{rule}``" in doc, rule
