@@ -261,6 +261,80 @@ def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
     return path
 
 
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Build the archive and run the pre-flight; list "
+              "the files and their size; upload nothing.")
+@click.option("--revision", help="Revision name (default: a UTC timestamp and the short git "
+              "commit).")
+@click.option("--root", type=click.Path(file_okay=False))
+def push(dry_run, revision, root) -> None:
+    """Upload workflows/ to TD Workflow, archived as `digdag push` does, after a pre-flight.
+
+    Pre-flight: `tdgen check` finds no error, every ${secret:...} has a value (in
+    credentials_ingestion.json or already on TD), the archive is within the size limit.
+    """
+    from .td.config import load_config
+    from .td.push import push as run_push
+    from .td.push import push_summary
+
+    base = _root(root)
+    config = _run(load_config, base)
+    result = _run(run_push, base, config, revision, dry_run)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(push_summary(result, config.max_archive_bytes))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Say which keys would be set; upload nothing.")
+@click.option("--all", "all_keys", is_flag=True, help="Also upload keys that no ${secret:...} "
+              "in workflows/ references.")
+@click.option("--force", is_flag=True, help="Upload every key, even those recorded as "
+              "unchanged.")
+@click.option("--root", type=click.Path(file_okay=False))
+def secrets(dry_run, all_keys, force, root) -> None:
+    """Set every key of credentials_ingestion.json as a secret of the TD Workflow project.
+
+    Prints key names and counts, never a value.
+    """
+    from .td.config import load_config
+    from .td.secrets import secrets_summary, upload_secrets
+
+    base = _root(root)
+    config = _run(load_config, base)
+    click.echo(secrets_summary(_run(upload_secrets, base, config, dry_run, all_keys, force)))
+
+
+@cli.command()
+@click.option("--since", default="30d", show_default=True, help="Read the log rows of this "
+              "period (like 30d, 12h).")
+@click.option("--stale-after", default="2d", show_default=True, help="A table whose last "
+              "window ended longer ago than this is stale.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--root", type=click.Path(file_okay=False))
+def status(since, stale_after, fmt, root) -> None:
+    """Per source and table from ingestion_log: last success, lag, error streak, holes.
+
+    Exits 1 when a table is stale, has errors since its last success, or a hole or overlap
+    between successive windows (for alerting).
+    """
+    import json
+
+    from .td.config import load_config
+    from .td.status import parse_duration, report_text
+    from .td.status import status as run_status
+
+    base = _root(root)
+    period = _run(parse_duration, since, "--since")
+    stale = _run(parse_duration, stale_after, "--stale-after")
+    config = _run(load_config, base)
+    report = _run(run_status, base, config, period, stale,
+                  on_job=lambda job: click.echo(f"query job {job} is running...", err=True))
+    click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else report_text(report))
+    if not report.healthy:
+        sys.exit(EXIT_FINDINGS)
+
+
 def main() -> None:
     cli(prog_name="tdgen")
 

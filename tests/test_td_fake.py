@@ -13,6 +13,7 @@ import email
 import json
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -64,7 +65,8 @@ class FakeTd:
             td = fake
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
         return self
 
@@ -192,31 +194,31 @@ def _multipart(content_type: str, body: bytes) -> dict[str, str]:
             part.get_payload(decode=True).decode() for part in message.get_payload()}
 
 
-@pytest.fixture
-def fake_td():
+@contextmanager
+def running_fake():
+    """A started ``FakeTd``, stopped on exit."""
     td = FakeTd().start()
-    yield td
-    td.stop()
+    try:
+        yield td
+    finally:
+        td.stop()
 
 
-@pytest.fixture
-def td_env(monkeypatch, fake_td):
-    """The environment of a user whose TD is the fake: key and both endpoints set."""
+def point_env_at(monkeypatch, td: FakeTd) -> FakeTd:
+    """The environment of a user whose TD is ``td``: the key and both endpoints set."""
     for name in ("TD_SITE", "TD_API_SERVER", "http_proxy", "https_proxy", "HTTP_PROXY",
                  "HTTPS_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TD_API_KEY", fake_td.api_key)
-    monkeypatch.setenv("TD_API_ENDPOINT", fake_td.url)
-    monkeypatch.setenv("TD_WORKFLOW_ENDPOINT", fake_td.url)
-    return fake_td
+    monkeypatch.setenv("TD_API_KEY", td.api_key)
+    monkeypatch.setenv("TD_API_ENDPOINT", td.url)
+    monkeypatch.setenv("TD_WORKFLOW_ENDPOINT", td.url)
+    return td
 
 
-def fast_config(root, url: str = "", key: str = API_KEY):
-    """A config for ``root`` that talks to ``url`` with no retries and a short poll."""
-    from generator.td.config import TdConfig
-
-    return TdConfig(api_key=key, api_endpoint=url, workflow_endpoint=url, max_retry_delay=-1,
-                    query_wait_interval=0.01)
+@pytest.fixture
+def fake_td():
+    with running_fake() as td:
+        yield td
 
 
 def write_fast_settings(root) -> None:
@@ -248,6 +250,6 @@ def test_the_fake_refuses_a_wrong_key_and_echoes_it(fake_td):
     import tdclient
     from tdclient.errors import AuthError
 
-    with tdclient.Client(apikey="wrong", endpoint=fake_td.url, max_cumul_retry_delay=-1) as c:
-        with pytest.raises(AuthError, match="TD1 wrong"):
-            c.query("db", "SELECT 1", type="trino")
+    with tdclient.Client(apikey="wrong", endpoint=fake_td.url, max_cumul_retry_delay=-1) as c, \
+            pytest.raises(AuthError, match="TD1 wrong"):
+        c.query("db", "SELECT 1", type="trino")
