@@ -1,0 +1,406 @@
+"""The SQL engine of the local engine: Trino SQL as TD runs it, executed on DuckDB.
+
+``SqlEngine.execute`` splits the text into statements, parses each with sqlglot's Trino,
+rewrites what sqlglot would get wrong (``sql_rewrite``), runs it on DuckDB where TD's UDFs and
+the missing Trino functions are pure-SQL macros (``sql_macros``), and returns the last
+statement's rows as Python values. The clock is the caller's: ``current_timestamp`` is the
+``now`` given and ``TD_SCHEDULED_TIME()`` the ``scheduled_time`` given.
+
+TD databases are DuckDB schemas, created on first use; every TD table has a ``time bigint``
+column. duckdb and sqlglot are imported lazily, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+__all__ = ["QueryResult", "SqlEngine", "SqlEngineError", "parse_string_sql",
+           "render_instant_sql"]
+
+
+class SqlEngineError(Exception):
+    """A statement the engine cannot translate or run; ``line``/``column`` are 1-based
+    positions in the SQL given to ``execute`` (``None`` when not known)."""
+
+    def __init__(self, message: str, *, sql: str | None = None, line: int | None = None,
+                 column: int | None = None, statement: int | None = None):
+        where = ""
+        if line is not None:
+            where = f"line {line}" + (f", column {column}" if column is not None else "") + ": "
+        elif statement is not None:
+            where = f"statement {statement}: "
+        super().__init__(where + message)
+        self.message = message
+        self.sql = sql
+        self.line = line
+        self.column = column
+        self.statement = statement
+
+
+@dataclass
+class QueryResult:
+    """Rows of the last statement. Values are str, int, float, bool, None (or lists)."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+
+    def first_row_dict(self) -> dict[str, Any]:
+        """``{column: value}`` of the first row, ``{}`` without rows (store_last_results)."""
+        return dict(zip(self.columns, self.rows[0])) if self.rows else {}
+
+
+@dataclass(frozen=True)
+class _Statement:
+    text: str
+    offset: int          # where it starts in the SQL given
+
+
+def _position(sql: str, offset: int) -> tuple[int, int]:
+    before = sql[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# DuckDB types a query may return, and how they reach Python as Trino would print them
+_AS_TEXT = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS",
+            "TIMESTAMP_NS")
+_AS_VARCHAR = ("DATE", "TIME", "TIME WITH TIME ZONE", "INTERVAL", "UUID", "BLOB", "JSON")
+_NESTED_SPECIAL = ("TIMESTAMP", "TIME", "DATE", "INTERVAL", "DECIMAL", "UUID")
+
+
+class SqlEngine:
+    """A DuckDB database (``path``: a file, or ``None`` for memory) that runs TD's Trino SQL."""
+
+    def __init__(self, path: str | Path | None = None, *, database: str | None = None):
+        import duckdb
+
+        from .sql_macros import MACROS
+
+        self._duckdb = duckdb
+        self._con = duckdb.connect(str(path) if path is not None else ":memory:")
+        self._con.execute(MACROS)
+        self.database = database
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> SqlEngine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- SQL -----------------------------------------------------------------------------
+
+    def translate(self, trino_sql: str, scheduled_time: int | None = None,
+                  now: datetime | None = None, database: str | None = None) -> list[str]:
+        """The DuckDB SQL ``execute`` would run, one string per statement."""
+        return [duck for duck, _, _, _ in self._translate(trino_sql, scheduled_time, now,
+                                                           database)]
+
+    def execute(self, trino_sql: str, scheduled_time: int | None = None,
+                now: datetime | None = None, database: str | None = None) -> QueryResult:
+        """Run ``trino_sql`` (one or more statements separated by ``;``) and return the last
+        statement's result. ``now`` (UTC; naive means UTC) is ``current_timestamp``;
+        ``scheduled_time`` (unix seconds) is ``TD_SCHEDULED_TIME()`` and defaults to ``now``;
+        ``database`` qualifies unqualified table names (the ``td>`` operator's database)."""
+        result = QueryResult()
+        for duck, is_query, schemas, stmt in self._translate(trino_sql, scheduled_time, now,
+                                                              database):
+            for schema in sorted(schemas):
+                self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
+            try:
+                if is_query:
+                    result = self._fetch(self._con.sql(duck))
+                else:
+                    self._con.execute(duck)
+                    result = QueryResult()
+            except self._duckdb.Error as exc:
+                line, col = _position(trino_sql, stmt.offset + len(stmt.text)
+                                      - len(stmt.text.lstrip()))
+                raise SqlEngineError(f"{_duck_message(exc)}\n  in the statement starting here, "
+                                     f"run on DuckDB as:\n  {duck}", sql=trino_sql, line=line,
+                                     column=col) from None
+        return result
+
+    def _translate(self, trino_sql, scheduled_time, now, database):
+        from sqlglot.errors import ParseError, TokenError
+
+        from .sql_rewrite import Rewriter, Unsupported, dialect
+
+        instant = _utc(now)
+        scheduled = int(scheduled_time) if scheduled_time is not None \
+            else math.floor(instant.timestamp())
+        statements = _split(trino_sql)
+        if not statements:
+            raise SqlEngineError("no SQL statement", sql=trino_sql)
+        out = []
+        for stmt in statements:
+            try:
+                trees = dialect().parse(stmt.text)
+            except ParseError as exc:
+                err = exc.errors[0] if exc.errors else {}
+                line, col = _position(trino_sql, stmt.offset)
+                rel_line = err.get("line") or 1
+                raise SqlEngineError(
+                    f"cannot parse as Trino: {err.get('description', exc)}", sql=trino_sql,
+                    line=line + rel_line - 1,
+                    column=(err.get("col") or 1) + (col - 1 if rel_line == 1 else 0)) from None
+            except TokenError as exc:
+                raise SqlEngineError(f"cannot parse as Trino: {exc}", sql=trino_sql) from None
+            for tree in trees:
+                if tree is None:
+                    continue
+                rewriter = Rewriter(instant, scheduled, database or self.database)
+                try:
+                    duck, is_query = rewriter.statement(tree)
+                except Unsupported as exc:
+                    line = col = None
+                    start = _node_start(exc.node)
+                    if start is not None:
+                        line, col = _position(trino_sql, stmt.offset + start)
+                    raise SqlEngineError(f"not modelled by the local engine: {exc}",
+                                         sql=trino_sql, line=line, column=col) from None
+                out.append((duck, is_query, rewriter.schemas, stmt))
+        return out
+
+    def _fetch(self, rel) -> QueryResult:
+        """Rows as Python values; timestamps printed as Trino prints them."""
+        types = [str(t) for t in rel.types]
+        exprs, convert = [], False
+        for i, t in enumerate(types, start=1):
+            upper = t.upper()
+            if upper in _AS_TEXT:
+                exprs.append(f"_tr_varchar(#{i})")
+            elif upper in _AS_VARCHAR:
+                exprs.append(f"CAST(#{i} AS VARCHAR)")
+            elif upper.startswith("DECIMAL"):
+                exprs.append(f"CAST(#{i} AS DOUBLE)")
+            elif any(s in upper for s in _NESTED_SPECIAL) and ("[" in upper or "(" in upper):
+                exprs.append(f"CAST(#{i} AS VARCHAR)")
+            else:
+                exprs.append(f"#{i}")
+                continue
+            convert = True
+        rows = (rel.project(*exprs) if convert else rel).fetchall()
+        return QueryResult([c.lower() for c in rel.columns],
+                           [tuple(_py(v) for v in row) for row in rows])
+
+    # --- TD tables -----------------------------------------------------------------------
+
+    def _table(self, database: str, table: str) -> str:
+        return f"{_ident(database)}.{_ident(table)}"
+
+    def table_exists(self, database: str, table: str) -> bool:
+        rows = self._con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [database, table]).fetchall()
+        return bool(rows)
+
+    def table_columns(self, database: str, table: str) -> dict[str, str]:
+        """Column name -> DuckDB type, in table order (empty when the table is missing)."""
+        rows = self._con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [database, table]).fetchall()
+        return {name: typ for name, typ in rows}
+
+    def create_table(self, database: str, table: str) -> None:
+        """What ``td_ddl> create_tables`` does on TD: an empty table with only ``time``;
+        an existing table is left as it is."""
+        self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(database)}")
+        self._con.execute(f"CREATE TABLE IF NOT EXISTS {self._table(database, table)} "
+                          "(time BIGINT)")
+
+    def drop_table(self, database: str, table: str) -> None:
+        """``td_ddl> drop_tables``: a missing table is fine."""
+        self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(database)}")
+        self._con.execute(f"DROP TABLE IF EXISTS {self._table(database, table)}")
+
+    def empty_table(self, database: str, table: str) -> None:
+        """``td_ddl> empty_tables``: the table exists afterwards, with no rows and only
+        ``time``."""
+        self.drop_table(database, table)
+        self.create_table(database, table)
+
+    def append_rows(self, database: str, table: str, rows: list[dict[str, Any]]) -> int:
+        """Append ``rows`` (dicts) to a TD table, creating it and adding new columns as
+        VARCHAR / BIGINT / DOUBLE / BOOLEAN by the Python types of their values (lists and
+        dicts are stored as JSON text). Returns the number of rows written."""
+        self.create_table(database, table)
+        existing = {k.lower(): v for k, v in self.table_columns(database, table).items()}
+        names: list[str] = []
+        for row in rows:
+            for name in row:
+                if name.lower() not in existing and name not in names:
+                    names.append(name)
+        for name in names:
+            typ = _column_type([row.get(name) for row in rows], name)
+            self._con.execute(f"ALTER TABLE {self._table(database, table)} "
+                              f"ADD COLUMN {_ident(name)} {typ}")
+            existing[name.lower()] = typ
+        if not rows:
+            return 0
+        columns = list(dict.fromkeys(name for row in rows for name in row))
+        values = [[_cell(row.get(c), existing[c.lower()], c, n) for c in columns]
+                  for n, row in enumerate(rows, start=1)]
+        target = f"{self._table(database, table)} ({', '.join(_ident(c) for c in columns)})"
+        marks = "(" + ", ".join("?" * len(columns)) + ")"
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            self._con.execute(f"INSERT INTO {target} VALUES " + ", ".join([marks] * len(chunk)),
+                              [v for row in chunk for v in row])
+        return len(rows)
+
+    def replace_rows(self, database: str, table: str, rows: list[dict[str, Any]]) -> int:
+        """Replace the table by ``rows`` (``out.mode: replace``): its columns are ``time`` and
+        those of the rows."""
+        self.drop_table(database, table)
+        return self.append_rows(database, table, rows)
+
+    def table_rows(self, database: str, table: str) -> list[dict[str, Any]]:
+        """Every row of a TD table as a dict, in insertion order."""
+        if not self.table_exists(database, table):
+            raise SqlEngineError(f"table {database}.{table} does not exist")
+        result = self._fetch(self._con.sql(f"SELECT * FROM {self._table(database, table)}"))
+        return [dict(zip(result.columns, row)) for row in result.rows]
+
+
+def _split(sql: str) -> list[_Statement]:
+    """Statements separated by ``;`` (outside strings and comments), with their offsets."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from .sql_rewrite import dialect
+
+    try:
+        tokens = dialect().tokenize(sql)
+    except TokenError as exc:
+        raise SqlEngineError(f"cannot read the SQL: {exc}", sql=sql) from None
+    out, start, seen = [], 0, False
+    for tok in tokens:
+        if tok.token_type == TokenType.SEMICOLON:
+            if seen:
+                out.append(_Statement(sql[start:tok.start], start))
+            start, seen = tok.end + 1, False
+        else:
+            seen = True
+    if seen:
+        out.append(_Statement(sql[start:], start))
+    return out
+
+
+def _node_start(node) -> int | None:
+    if node is None:
+        return None
+    for n in node.walk():
+        meta = n._meta or {}
+        if "start" in meta:
+            return meta["start"]
+    return None
+
+
+def _duck_message(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.split("\n\nLINE ")[0].split("\nLINE ")[0]
+
+
+def _py(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, list):
+        return [_py(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _py(v) for k, v in value.items()}
+    return value
+
+
+def _kind(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "BIGINT"
+    if isinstance(value, float):
+        return "DOUBLE"
+    if isinstance(value, (str, list, dict)):
+        return "VARCHAR"
+    raise SqlEngineError(f"cannot store a {type(value).__name__} ({value!r}) in a TD table: "
+                         "use str, int, float, bool, list, dict or None")
+
+
+def _column_type(values: list, name: str) -> str:
+    kinds = {k for k in (_kind(v) for v in values) if k is not None}
+    if not kinds:
+        return "VARCHAR"
+    if kinds == {"BIGINT", "DOUBLE"}:
+        return "DOUBLE"
+    if len(kinds) > 1:
+        raise SqlEngineError(f"column {name!r} mixes value types {sorted(kinds)}")
+    return kinds.pop()
+
+
+def _cell(value, column_type: str, name: str, row: int):
+    if value is None:
+        return None
+    kind = _kind(value)
+    t = column_type.upper()
+    ok = (kind == t or (kind == "BIGINT" and t in ("DOUBLE", "FLOAT", "INTEGER", "HUGEINT"))
+          or (t == "BIGINT" and kind == "BIGINT"))
+    if not ok:
+        raise SqlEngineError(f"row {row}: column {name!r} is {t}, the value {value!r} is "
+                             f"{kind}")
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return value
+
+
+# --- timestamp formats (templates/timestamp_formats/*.yml) ----------------------------------
+
+def render_instant_sql(fmt, instant: datetime, engine: SqlEngine | None = None) -> str:
+    """``fmt.sql_render`` applied to ``instant`` (as a millisecond timestamp literal, the
+    precision of ``current_timestamp``), run on the engine: the string Trino would produce."""
+    t = _utc(instant)
+    literal = f"TIMESTAMP '{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} UTC'"
+    return _scalar(fmt.sql_render(literal), engine)
+
+
+def parse_string_sql(fmt, text: str, engine: SqlEngine | None = None) -> datetime:
+    """``fmt.sql_parse`` applied to the string ``text``, run on the engine: the instant (UTC)
+    Trino would read from it."""
+    literal = "'" + text.replace("'", "''") + "'"
+    value = _scalar(f"to_unixtime({fmt.sql_parse(literal)}) * 1000000", engine)
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=round(value))
+
+
+def _scalar(expression: str, engine: SqlEngine | None):
+    own = engine is None
+    engine = engine or SqlEngine()
+    try:
+        result = engine.execute(f"SELECT {expression}", now=datetime(2000, 1, 1, tzinfo=UTC))
+    finally:
+        if own:
+            engine.close()
+    return result.rows[0][0]
