@@ -85,7 +85,7 @@ def test_td_client_debug_logs_are_masked(repo, td_env, caplog):
     from datetime import UTC, datetime, timedelta
 
     from generator.td.config import load_config
-    from generator.td.status import fetch_log
+    from generator.td.ingestion_log import fetch_log
 
     config = load_config(repo)
     with caplog.at_level(logging.DEBUG):

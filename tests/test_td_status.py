@@ -10,17 +10,14 @@ import pytest
 
 from generator.errors import UsageError
 from generator.formats import load_formats
+from generator.td.ingestion_log import ERROR, SUCCESS, LogRow, log_query
 from generator.td.status import (
-    ERROR,
     FULL,
     HISTORY,
     INCREMENTAL,
-    SUCCESS,
     ExpectedTable,
-    LogRow,
     analyse,
     duration_text,
-    log_query,
     parse_duration,
 )
 from tests.test_td_fake import point_env_at, running_fake, write_fast_settings

@@ -1,7 +1,7 @@
 """Deploy and operate on Treasure Data: ``tdgen push``, ``tdgen secrets``, ``tdgen status``.
 
 ``config`` reads the API key and endpoints, ``archive`` builds the project archive exactly as
-``digdag push`` does, ``workflow_api`` speaks TD Workflow's HTTP API, ``push``, ``secrets`` and
-``status`` are the library behind the three commands. td-client is imported only where a query
-runs, so ``tdgen --help`` stays fast.
+``digdag push`` does, ``workflow_api`` speaks TD Workflow's HTTP API, ``ingestion_log`` reads
+the log through td-client, and ``push``, ``secrets`` and ``status`` are the library behind the
+three commands. td-client is imported only where a query runs, so ``tdgen --help`` stays fast.
 """

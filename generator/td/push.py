@@ -88,10 +88,7 @@ def check_problems(root: Path) -> list[str]:
     from ..check import check_repository
     from ..findings import errors
 
-    found = errors(check_repository(root))
-    return [f"check: {f}" for f in found] + (
-        ["check: fix these (`tdgen generate`, then the specs or templates/) and push again"]
-        if found else [])
+    return [f"check: {f}" for f in errors(check_repository(root))]
 
 
 def size_problems(archive: Archive, limit: int) -> list[str]:
