@@ -117,6 +117,8 @@ def _per_source(r: Renderer, project: Project, s: ResolvedSource, origin: str
                              "sql/window_from_log.sql.j2"))
         files.append(out(f"workflows/sql/{name}_window_from_table.sql",
                          "sql/window_from_table.sql.j2"))
+        files.append(out(f"workflows/sql/{name}_window_default.sql",
+                         "sql/window_default.sql.j2"))
     if has_full:
         files.append(out(f"workflows/sql/{name}_window_full.sql", "sql/window_full.sql.j2"))
     if s.history:

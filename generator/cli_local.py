@@ -1,0 +1,104 @@
+"""Commands of the local engine: ``tdgen run-local`` and ``tdgen plan``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import _root, _run, cli
+
+
+def _duration(text: str):
+    from .local.clock import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _instant(text: str | None):
+    from .local.clock import parse_instant
+
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@cli.command("run-local")
+@click.argument("source")
+@click.option("--runs", default=3, show_default=True, help="Scheduled runs to simulate.")
+@click.option("--every", default="1d", show_default=True, help="Time between runs (1d, 6h).")
+@click.option("--now", "start", help="Session time of the first run (ISO 8601; default: "
+              "today 00:00 UTC less the other runs).")
+@click.option("--fixtures", type=click.Path(file_okay=False), help="Folder of fixture rows "
+              "(<source>/<object>.jsonl); default: generated with --seed.")
+@click.option("--fail", "fail", multiple=True, metavar="OBJECT@RUN",
+              help="Fail OBJECT's load in run RUN (OBJECT@RUN#N: only its first N attempts).")
+@click.option("--hist", is_flag=True, help="Run the historical workflow instead.")
+@click.option("--db", type=click.Path(dir_okay=False), help="DuckDB file (default: "
+              ".tdgen/local.duckdb).")
+@click.option("--fresh", is_flag=True, help="Start from an empty local database.")
+@click.option("--seed", default=7, show_default=True, help="Seed of generated fixtures.")
+@click.option("--root", type=click.Path(file_okay=False))
+def run_local(source, runs, every, start, fixtures, fail, hist, db, fresh, seed, root):
+    """Run SOURCE's generated workflow on the local engine (DuckDB, fixture connector).
+
+    Prints a summary per run and the resulting ingestion_log. Exits 1 when a run failed
+    that no --fail asked for.
+    """
+    import sys
+
+    from .local.report import print_run, print_log
+    from .local.simulate import Failure, run_local as simulate
+
+    base = _root(root)
+    failures = [_run(Failure.parse, f) for f in fail]
+    sim = _run(simulate, base, source, runs, _duration(every), _instant(start),
+               Path(fixtures) if fixtures else None, failures, hist, db, fresh, seed,
+               lambda result: print_run(result, click.echo))
+    click.echo()
+    print_log(sim.log(), click.echo)
+    injected = {f.run for f in failures}
+    unexpected = [r for r in sim.runs if not r.success and r.number not in injected]
+    if unexpected:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--now", "now", help="The time of the next run (ISO 8601; default: now).")
+@click.option("--log", "log", type=click.Path(dir_okay=False), help="ingestion_log: a "
+              "run-local DuckDB file, or a .jsonl/.json/.csv export.")
+@click.option("--td", is_flag=True, help="Read ingestion_log from TD (TD_API_KEY).")
+@click.option("--runs", default=1, show_default=True, help="Show the next N runs.")
+@click.option("--every", default="1d", show_default=True, help="Time between runs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--root", type=click.Path(file_okay=False))
+def plan(source, now, log, td, runs, every, fmt, root):
+    """The windows the next run(s) of SOURCE will load, per object, and pending history."""
+    from datetime import UTC, datetime
+
+    from .local.plan import load_log_file, plan as make_plan
+    from .local.report import plan_json, print_plan
+
+    base = _root(root)
+    moment = _instant(now) or datetime.now(UTC).replace(microsecond=0)
+    rows, engine = [], None
+    if log and td:
+        raise click.UsageError("--log and --td exclude each other")
+    if log:
+        rows, engine = _run(load_log_file, Path(log))
+    elif td:
+        from .td.status import fetch_log_rows
+
+        rows = _run(fetch_log_rows, base)
+    plans = _run(make_plan, base, source, moment, runs, _duration(every), rows, engine)
+    if fmt == "json":
+        click.echo(plan_json(plans))
+    else:
+        print_plan(source, moment, plans, click.echo)

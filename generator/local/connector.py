@@ -1,0 +1,115 @@
+"""The fixture connector behind the local ``td_load>``.
+
+It reads the rendered load config as the real connector would: the connector type, the object
+(its object parameter, the table in a BigQuery query, or the file path prefix), the window
+(start and end parameters, or the ``WHERE`` of the query) and the field the connector filters
+on; it returns the fixture rows of that object inside the window, adds ``time`` as the
+``add_time`` filter does (upload time), and writes them with ``out.mode`` (append, replace,
+truncate). A window bound that is not in the object's timestamp format fails the load, as a
+connector rejects it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import catalog
+
+_QUERY_RX = re.compile(
+    r"FROM\s+`?(?:[\w-]+\.)?(?P<table>[\w-]+)`?\s+WHERE\s+`?(?P<field>\w+)`?\s*>=\s*"
+    r"'(?P<start>[^']*)'\s+AND\s+`?(?P=field)`?\s*<\s*'(?P<end>[^']*)'", re.IGNORECASE)
+_TABLE_RX = re.compile(r"FROM\s+`?(?:[\w-]+\.)?(?P<table>[\w-]+)`?", re.IGNORECASE)
+
+
+class ConnectorError(Exception):
+    pass
+
+
+@dataclass
+class Request:
+    selector: str
+    field: str | None = None
+    start: str | None = None
+    end: str | None = None
+    end_inclusive: bool = False
+
+
+def read_request(config: dict) -> tuple[catalog.Connector, Request]:
+    """What a load config asks the connector for."""
+    source = config.get("in") or {}
+    connector = catalog.get(str(source.get("type")))
+    if connector is None:
+        raise ConnectorError(f"connector type {source.get('type')!r} is not in the catalog; "
+                             "the local engine has no fixture connector for it")
+    window = connector.window
+    if window.style == "params":
+        request = Request(str(source.get(connector.object_param)))
+        if window.start in source or window.end in source:
+            request.start, request.end = source.get(window.start), source.get(window.end)
+            request.field = source.get(window.field) if window.field else None
+            request.end_inclusive = window.end_inclusive
+        return connector, request
+    if window.style == "query":
+        query = str(source.get("query") or "")
+        match = _QUERY_RX.search(query)
+        if match:
+            return connector, Request(match["table"], match["field"], match["start"],
+                                      match["end"])
+        table = source.get("table") or (_TABLE_RX.search(query) or {"table": None})["table"]
+        return connector, Request(str(table))
+    return connector, Request(str(source.get("path_prefix") or source.get("path")))
+
+
+class FixtureConnector:
+    def __init__(self, engine, fixtures):
+        self.engine = engine
+        self.fixtures = fixtures
+
+    def load(self, config: dict, database: str, table: str, now: datetime) -> int:
+        connector, request = read_request(config)
+        obj = self.fixtures.find(connector.type, request.selector)
+        rows = obj.rows(now)
+        if request.start is not None:
+            rows = self._window(obj, request, rows)
+        rows = [self._add_time(config, dict(row), now) for row in rows]
+        mode = str((config.get("out") or {}).get("mode", "append"))
+        if mode == "append":
+            self.engine.append_rows(database, table, rows)
+        elif mode in ("replace", "truncate"):
+            self.engine.replace_rows(database, table, rows)
+        else:
+            raise ConnectorError(f"out.mode {mode!r} is not a TD output mode")
+        return len(rows)
+
+    @staticmethod
+    def _window(obj, request: Request, rows: list[dict]) -> list[dict]:
+        fmt = obj.format
+        try:
+            start, end = fmt.parse(request.start), fmt.parse(request.end)
+        except ValueError as exc:
+            raise ConnectorError(f"the connector rejects the window: {exc}") from None
+        column = obj.column_for(request.field)
+        kept = []
+        for row in rows:
+            value = row.get(column)
+            if value is None:
+                continue
+            instant = fmt.parse(value)
+            if start <= instant and (instant <= end if request.end_inclusive else instant < end):
+                kept.append(row)
+        return kept
+
+    @staticmethod
+    def _add_time(config: dict, row: dict, now: datetime) -> dict:
+        for f in config.get("filters") or []:
+            if f.get("type") == "add_time":
+                name = (f.get("to_column") or {}).get("name", "time")
+                mode = (f.get("from_value") or {}).get("mode")
+                if mode == "upload_time":
+                    row[name] = int(now.timestamp())
+                elif "value" in (f.get("from_value") or {}):
+                    row[name] = f["from_value"]["value"]
+        row.setdefault("time", int(now.timestamp()))
+        return row

@@ -1,0 +1,329 @@
+"""A Digdag interpreter for what ingestion workflows use, run on this machine.
+
+Modelled (``reference/digdag-semantics.md`` B, C, D): ``!include``; ``_export`` scoping and
+store params with Digdag's precedence (exports, then stores, then built-ins, then the task's
+own keys); sequential groups (a failure blocks the later siblings); ``_parallel: true`` and
+``{limit: N}`` (run in definition order, each branch seeing only the stores from before the
+group, merged in definition order afterwards; chunks of N are barriers); ``for_each>``
+(Cartesian product, ``_parallel`` copied), ``loop>``, ``if>`` (``_do`` / ``_else_do``);
+``_error`` on tasks and groups with ``error.message``; ``_retry`` on groups (the children run
+again from scratch) and on operators; ``call>``; ``echo>``, ``fail>``, ``td>``, ``td_load>``,
+``td_ddl>``. ``${...}`` is evaluated by a JavaScript engine over the whole merged config at
+each operator task, so an undefined variable fails the task. Any other operator or option
+fails the task with a clear "not modelled" message: nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from ..digdag.evaluate import EvaluationError, render
+from ..digdag.reader import DigLoadError, load_dig
+from .operators import OperatorError, run_operator
+
+CONTROL_KEYS = {"_do", "_else_do", "_error", "_check", "_retry", "_parallel", "_background",
+                "_after", "_export", "_secrets", "timezone", "schedule", "sla", "_type"}
+
+
+class TaskFailed(Exception):
+    """An operator failed; ``message`` becomes ``error.message``."""
+
+
+@dataclass
+class Session:
+    time: datetime  # the session time, in the workflow's zone
+    session_id: int
+    attempt_id: int
+    scheduled: bool = True
+    last_time: datetime | None = None
+    next_time: datetime | None = None
+
+
+@dataclass
+class TaskRecord:
+    name: str
+    state: str  # success | error
+    message: str = ""
+
+
+@dataclass
+class Attempt:
+    success: bool
+    tasks: list[TaskRecord] = field(default_factory=list)
+    error: str = ""
+    stores: dict = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    exports: dict  # merged exports seen by this task (raw, unevaluated)
+    workdir: str
+    name: str  # full task name, e.g. +wf+load+td_load
+    error: dict | None = None  # the `error` variable inside _error subtrees
+
+
+def deep_merge(base: dict, update: dict) -> dict:
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(out.get(key), dict) and isinstance(value, dict) and key != "last_results":
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+class Interpreter:
+    """Runs one attempt of a workflow of a Digdag project folder."""
+
+    def __init__(self, project: Path, services, session: Session, params: dict | None = None,
+                 echo: Callable[[str], None] | None = None):
+        self.project = project
+        self.services = services  # engine, connector, clock, secrets, failures
+        self.session = session
+        self.params = params or {}
+        self.echo = echo or (lambda _line: None)
+        self.records: list[TaskRecord] = []
+        self.timezone = "UTC"
+
+    # ---- entry point -------------------------------------------------------------------
+    def run(self, workflow: str) -> Attempt:
+        try:
+            dig = load_dig(self.project, workflow)
+        except DigLoadError as exc:
+            return Attempt(False, error=str(exc))
+        config = dig.data if isinstance(dig.data, dict) else {}
+        self.timezone = str(config.get("timezone", "UTC"))
+        name = "+" + workflow[:-4]
+        ctx = Context(deep_merge({}, config.get("_export") or {}), "", name)
+        ok, stores, message = self._group(config, ctx, {})
+        return Attempt(ok, self.records, message, stores)
+
+    # ---- tasks -------------------------------------------------------------------------
+    def _task(self, config, ctx: Context, stores: dict) -> tuple[bool, dict, str]:
+        """Run one task (operator or group) with its _retry and _error; return its stores."""
+        if not isinstance(config, dict):
+            return self._failed(ctx, "task settings must be a mapping")
+        exports = deep_merge(ctx.exports, config.get("_export") or {})
+        workdir = str(exports.get("_workdir", ctx.workdir) or "")
+        inner = Context(exports, workdir, ctx.name, ctx.error)
+        retries = self._retry_limit(config)
+        for attempt in itertools.count():
+            if self._is_operator(config):
+                ok, delta, message = self._operator(config, inner, stores)
+            else:
+                ok, delta, message = self._group(config, inner, stores)
+            if ok or attempt >= retries:
+                break
+            self.echo(f"{ctx.name}: retrying ({attempt + 1}/{retries}) after: {message}")
+        if not ok and isinstance(config.get("_error"), dict):
+            error = {"message": message}
+            err_ctx = Context(exports, workdir, ctx.name + "^error", error)
+            self._task(config["_error"], err_ctx, deep_merge(stores, delta))
+        return ok, delta, message
+
+    @staticmethod
+    def _is_operator(config: dict) -> bool:
+        return any(isinstance(k, str) and k.endswith(">") for k in config) or "_type" in config
+
+    def _retry_limit(self, config: dict) -> int:
+        value = config.get("_retry")
+        if value is None:
+            return 0
+        if isinstance(value, dict):
+            value = value.get("limit", 0)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
+
+    def _children(self, config: dict) -> list[str]:
+        return [k for k in config if isinstance(k, str) and k.startswith("+")]
+
+    def _group(self, config: dict, ctx: Context, stores: dict) -> tuple[bool, dict, str]:
+        names = self._children(config)
+        parallel = config.get("_parallel")
+        if isinstance(parallel, str) and "${" in parallel:
+            parallel = render(parallel, self._params(ctx, stores, {}))
+        limit = self._limit(parallel)
+        if not limit:
+            return self._sequential(config, names, ctx, stores)
+        delta, messages = {}, []
+        for start in range(0, len(names), limit):
+            chunk = names[start:start + limit]
+            results = [self._task(config[n], self._child_ctx(ctx, n), stores) for n in chunk]
+            for ok, child_delta, message in results:
+                delta = deep_merge(delta, child_delta)
+                if not ok:
+                    messages.append(message)
+            if messages:  # a barrier: later chunks never start
+                return False, delta, messages[-1]
+            stores = deep_merge(stores, delta)
+        return True, delta, ""
+
+    def _sequential(self, config, names, ctx, stores):
+        delta: dict = {}
+        for name in names:
+            ok, child_delta, message = self._task(config[name], self._child_ctx(ctx, name),
+                                                  deep_merge(stores, delta))
+            delta = deep_merge(delta, child_delta)
+            if not ok:
+                return False, delta, message
+        return True, delta, ""
+
+    @staticmethod
+    def _limit(parallel) -> int:
+        if parallel in (True, "true", "True"):
+            return 10**9
+        if isinstance(parallel, dict):
+            return int(parallel.get("limit", 0) or 0)
+        return 0
+
+    @staticmethod
+    def _child_ctx(ctx: Context, name: str) -> Context:
+        return Context(ctx.exports, ctx.workdir, ctx.name + name, ctx.error)
+
+    def _failed(self, ctx: Context, message: str) -> tuple[bool, dict, str]:
+        self.records.append(TaskRecord(ctx.name, "error", message))
+        self.echo(f"{ctx.name}: error: {message}")
+        return False, {}, message
+
+    # ---- operators ---------------------------------------------------------------------
+    def _operator(self, config: dict, ctx: Context, stores: dict) -> tuple[bool, dict, str]:
+        op = next(k for k in config if isinstance(k, str) and k.endswith(">"))
+        try:
+            params = self._evaluated(config, ctx, stores)
+        except EvaluationError as exc:
+            return self._failed(ctx, str(exc))
+        if op == "if>":
+            return self._if(config, params, ctx, stores)
+        if op in ("for_each>", "loop>"):
+            return self._loop(op, config, params, ctx, stores)
+        if op == "call>":
+            return self._call(params, ctx, stores)
+        try:
+            delta = run_operator(op, params, self, ctx)
+        except (OperatorError, EvaluationError) as exc:
+            return self._failed(ctx, str(exc))
+        self.records.append(TaskRecord(ctx.name, "success"))
+        return True, delta, ""
+
+    def builtins(self, ctx: Context) -> dict:
+        from .clock import session_variables
+
+        values = session_variables(self.session, self.timezone)
+        values["task_name"] = ctx.name
+        return values
+
+    def _params(self, ctx: Context, stores: dict, local: dict) -> dict:
+        merged = deep_merge(self.params, ctx.exports)
+        merged = deep_merge(merged, stores)
+        merged = deep_merge(merged, self.builtins(ctx))
+        if ctx.error is not None:
+            merged["error"] = ctx.error
+        return deep_merge(merged, local)
+
+    def _evaluated(self, config: dict, ctx: Context, stores: dict) -> dict:
+        """The task's merged config, each string evaluated once, in key order."""
+        local = {k: v for k, v in config.items() if k not in CONTROL_KEYS
+                 and not (isinstance(k, str) and k.startswith("+"))}
+        raw = self._params(ctx, stores, local)
+        done: dict = {}
+        for key, value in raw.items():
+            done[key] = self._evaluate_value(value, {**raw, **done})
+        for key in ("_do", "_else_do"):
+            if key in config:
+                done[key] = config[key]
+        return done
+
+    def _evaluate_value(self, value, params: dict):
+        if isinstance(value, str):
+            return render(value, params) if "$" in value else value
+        if isinstance(value, dict):
+            return {k: self._evaluate_value(v, params) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._evaluate_value(v, params) for v in value]
+        return value
+
+    def _if(self, config, params, ctx, stores):
+        value = params.get("if>")
+        truth = _boolean(value)
+        if truth is None:
+            return self._failed(ctx, f"if>: expected true or false, got {value!r}")
+        self.records.append(TaskRecord(ctx.name, "success"))
+        block = config.get("_do" if truth else "_else_do")
+        if block is None:
+            return True, {}, ""
+        return self._task(block, Context(ctx.exports, ctx.workdir, ctx.name + "^sub",
+                                         ctx.error), stores)
+
+    def _loop(self, op, config, params, ctx, stores):
+        try:
+            iterations = _iterations(op, params)
+        except ValueError as exc:
+            return self._failed(ctx, str(exc))
+        group: dict = {"_parallel": config.get("_parallel")} if "_parallel" in config else {}
+        for i, variables in enumerate(iterations):
+            body = copy.deepcopy(config.get("_do") or {})
+            body["_export"] = deep_merge(body.get("_export") or {}, variables)
+            group[f"+{op[:-1].replace('_', '-')}-{i}"] = body
+        self.records.append(TaskRecord(ctx.name, "success"))
+        return self._group(group, Context(ctx.exports, ctx.workdir, ctx.name + "^sub",
+                                          ctx.error), stores)
+
+    def _call(self, params, ctx, stores):
+        target = str(params["call>"])
+        target = target if target.endswith(".dig") else target + ".dig"
+        rel = (PurePosixPath(ctx.workdir or ".") / target).as_posix()
+        try:
+            dig = load_dig(self.project, rel)
+        except DigLoadError as exc:
+            return self._failed(ctx, str(exc))
+        called = dict(dig.data or {})
+        folder = PurePosixPath(rel).parent.as_posix()
+        exports = deep_merge(ctx.exports, called.pop("_export", None) or {})
+        if folder != ".":
+            exports["_workdir"] = folder
+        for key in ("timezone", "schedule", "sla"):
+            called.pop(key, None)
+        self.records.append(TaskRecord(ctx.name, "success"))
+        sub = Context(exports, folder if folder != "." else "", ctx.name + "^sub", ctx.error)
+        return self._task(called, sub, stores)
+
+
+def _boolean(value):
+    if value in (True, "true", "True"):
+        return True
+    if value in (False, "false", "False"):
+        return False
+    return None
+
+
+def _iterations(op: str, params: dict) -> list[dict]:
+    if op == "loop>":
+        count = params.get("loop>") or params.get("count")
+        return [{"i": i} for i in range(int(count))]
+    spec = params["for_each>"]
+    if isinstance(spec, str):
+        spec = json.loads(spec)
+    if not isinstance(spec, dict):
+        raise ValueError("for_each>: expected a map of lists")
+    keys, lists = [], []
+    for key, values in spec.items():
+        if isinstance(values, str):
+            try:
+                values = json.loads(values)
+            except ValueError:
+                raise ValueError(f"for_each>: {key} is not a list or JSON list: "
+                                 f"{values[:60]!r}") from None
+        if not isinstance(values, list):
+            raise ValueError(f"for_each>: {key} must be a list")
+        keys.append(key)
+        lists.append(values)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*lists)]
+

@@ -1,0 +1,169 @@
+"""``tdgen plan``: the windows the next runs load, computed by the generated SQL itself.
+
+The log (from the local engine's DuckDB file, a JSON-lines or CSV export of ingestion_log, or
+TD) is put in a local DuckDB, and each object's window SQL from ``workflows/sql/`` runs there
+with the parameters the workflow would give it. So the plan is what the workflow computes,
+not a second implementation of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from ..digdag.evaluate import render
+from ..errors import ConfigError
+from .clock import session_variables
+from .interpreter import Session
+
+
+@dataclass
+class Window:
+    run: int
+    session_time: datetime
+    start: str | None
+    end: str
+    origin: str  # ingestion_log | table max | default_start_time | full load
+    start_instant: datetime | None = None
+    end_instant: datetime | None = None
+
+
+@dataclass
+class ObjectPlan:
+    name: str
+    table: str
+    incremental: bool
+    windows: list[Window] = field(default_factory=list)
+    pending_batches: int | None = None
+    next_batches: list[list[str]] = field(default_factory=list)
+
+
+def load_log_file(path: Path) -> tuple[list[dict], object | None]:
+    """Rows of an ingestion_log export (.jsonl, .json, .csv) or a run-local DuckDB file."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such log file")
+    if path.suffix in (".duckdb", ".db"):
+        from .sqlengine import SqlEngine
+
+        return [], SqlEngine(str(path))
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".csv":
+        return list(csv.DictReader(text.splitlines())), None
+    if path.suffix == ".json":
+        return json.loads(text), None
+    return [json.loads(line) for line in text.splitlines() if line.strip()], None
+
+
+def plan(root: Path, source: str, now: datetime, runs: int = 1,
+         every: timedelta = timedelta(days=1), log_rows: list[dict] | None = None,
+         engine=None) -> list[ObjectPlan]:
+    from ..project import load_project
+    from ..render.plan import resolved_sources
+    from .sqlengine import SqlEngine
+
+    project = load_project(root)
+    src = next((s for s in resolved_sources(project) if s.name == source), None)
+    if src is None:
+        raise ConfigError(f"no source named {source} in sources/")
+    settings = project.settings
+    db, log_table = settings.databases.src, settings.log_table
+    if engine is None:
+        engine = SqlEngine(":memory:")
+        _install_log(root, engine, db, log_table, log_rows or [])
+    workflows = root / "workflows"
+    base = _base_params(workflows, src)
+    plans = []
+    for load in src.loads:
+        plans.append(_object(workflows, engine, src, load, base, now, runs, every, db))
+    for load in src.history:
+        hist = next(p for p in plans if p.name == load.name)
+        _history(workflows, engine, src, load, base, now, hist)
+    return plans
+
+
+def _install_log(root, engine, db, log_table, rows) -> None:
+    ddl = render((root / "workflows/sql/ingestion_log_ddl.sql").read_text(encoding="utf-8"),
+                 {"databases": {"src": db}, "log_table": log_table})
+    engine.execute(ddl)
+    if rows:
+        engine.append_rows(db, log_table, rows)
+
+
+def _base_params(workflows: Path, src) -> dict:
+    params = yaml.safe_load((workflows / "config/database.yml").read_text(encoding="utf-8"))
+    params.update(yaml.safe_load(
+        (workflows / f"config/{src.name}_datasources.yml").read_text(encoding="utf-8")))
+    params["source_name"] = src.name
+    return params
+
+
+def _params(base: dict, workflow: str, datasource: dict, now: datetime) -> dict:
+    params = dict(base)
+    params.update(session_variables(Session(now, 0, 0, scheduled=False), "UTC"))
+    params.update({"workflow_name": workflow, "datasource": datasource})
+    return params
+
+
+def _query(workflows, engine, rel: str, params: dict, now: datetime) -> dict:
+    sql = render((workflows / rel).read_text(encoding="utf-8"), params)
+    return engine.execute(sql, scheduled_time=int(now.timestamp()), now=now).first_row_dict()
+
+
+def _object(workflows, engine, src, load, base, now, runs, every, db) -> ObjectPlan:
+    entry = next(e for e in base["inc_datasources"] if e["name"] == load.name)
+    out = ObjectPlan(load.name, load.table, load.incremental)
+    params = _params(base, src.inc_workflow, entry, now)
+    name = src.name
+    if not load.incremental:
+        row = _query(workflows, engine, f"sql/{name}_window_full.sql", params, now)
+        out.windows.append(Window(1, now, None, row["end_time"], "full load"))
+    else:
+        row, origin = {}, "ingestion_log"
+        if src.spec.watermark == "log":
+            row = _query(workflows, engine, f"sql/{name}_window_from_log.sql", params, now)
+        if not row.get("start_time"):
+            table_known = engine.table_exists(db, load.table)
+            origin = "table max" if table_known else "default_start_time"
+            if table_known:
+                row = _query(workflows, engine, f"sql/{name}_window_from_table.sql", params,
+                             now)
+            else:
+                row = {"start_time": entry["default_start_time"],
+                       "end_time": _query(workflows, engine, f"sql/{name}_window_from_log.sql",
+                                          params, now)["end_time"]}
+            if table_known and row.get("start_time") == entry["default_start_time"]:
+                origin = "default_start_time"
+        out.windows.append(Window(1, now, row["start_time"], row["end_time"], origin))
+    fmt = src.format
+    lag = _lag(src)
+    for k in range(2, runs + 1):
+        moment = now + every * (k - 1)
+        previous = out.windows[-1]
+        end = fmt.format(moment - lag) if fmt else moment.isoformat()
+        start = previous.end if load.incremental else None
+        out.windows.append(Window(k, moment, start, end,
+                                  "previous window" if load.incremental else "full load"))
+    for w in out.windows:
+        if fmt:
+            w.start_instant = fmt.parse(w.start) if w.start else None
+            w.end_instant = fmt.parse(w.end)
+    return out
+
+
+def _lag(src) -> timedelta:
+    from .clock import parse_duration
+
+    return parse_duration(src.spec.lag) if src.spec.lag != "0s" else timedelta(0)
+
+
+def _history(workflows, engine, src, load, base, now, out: ObjectPlan) -> None:
+    entry = next(e for e in base["hist_datasources"] if e["name"] == load.name)
+    params = _params(base, src.hist_workflow, entry, now)
+    row = _query(workflows, engine, f"sql/{src.name}_hist_pending.sql", params, now)
+    out.pending_batches = int(row.get("pending_count") or 0)
+    out.next_batches = json.loads(row["batches"]) if row.get("batches") else []
