@@ -145,6 +145,43 @@ END;
 CREATE OR REPLACE TEMP MACRO td_date_trunc(u, t) AS _td_trunc(u, t, 'UTC'),
   (u, t, tz) AS _td_trunc(u, t, _td_zone(tz));
 
+-- TD_INTERVAL(time, '<n><unit>[/<offset>]', zone): a window aligned to unit boundaries in the
+-- zone, anchored on the reference time (TD_SCHEDULED_TIME()). n < 0: [anchor + n, anchor),
+-- n > 0: [anchor, anchor + n); offset: now (the window ends at the reference time), <m><unit>
+-- (the anchor moves), or a date (the anchor is that date). Rule derived from td-skills'
+-- examples; unconfirmed against TD.
+CREATE OR REPLACE TEMP MACRO _td_iv(s) AS
+  regexp_extract(s, '^(-?[0-9]+)([smhdwMqy])(?:/(.+))?$', ['n', 'u', 'o']);
+CREATE OR REPLACE TEMP MACRO _td_iv_unit(u) AS CASE u
+  WHEN 's' THEN 'second' WHEN 'm' THEN 'minute' WHEN 'h' THEN 'hour' WHEN 'd' THEN 'day'
+  WHEN 'w' THEN 'week' WHEN 'M' THEN 'month' WHEN 'q' THEN 'quarter' ELSE 'year' END;
+CREATE OR REPLACE TEMP MACRO _td_iv_step(u, n) AS CASE u
+  WHEN 's' THEN to_seconds(CAST(n AS DOUBLE)) WHEN 'm' THEN to_minutes(n) WHEN 'h' THEN to_hours(n)
+  WHEN 'd' THEN to_days(CAST(n AS INTEGER)) WHEN 'w' THEN to_weeks(CAST(n AS INTEGER))
+  WHEN 'M' THEN to_months(CAST(n AS INTEGER)) WHEN 'q' THEN to_months(CAST(3 * n AS INTEGER))
+  ELSE to_years(CAST(n AS INTEGER)) END;
+CREATE OR REPLACE TEMP MACRO _td_iv_anchor(s, z, ref) AS CASE
+  WHEN _td_iv(s).o IN ('', 'now') THEN date_trunc(_td_iv_unit(_td_iv(s).u), _td_local(ref, z))
+  WHEN regexp_full_match(_td_iv(s).o, '-?[0-9]+[smhdwMqy]')
+  THEN date_trunc(_td_iv_unit(_td_iv(s).u), _td_local(ref, z))
+       + _td_iv_step(right(_td_iv(s).o, 1), CAST(regexp_extract(_td_iv(s).o, '^(-?[0-9]+)', 1) AS BIGINT))
+  ELSE date_trunc(_td_iv_unit(_td_iv(s).u), _td_local(_td_parse(_td_iv(s).o, z), z))
+END;
+CREATE OR REPLACE TEMP MACRO _td_iv_lo(s, z, ref) AS CASE
+  WHEN CAST(_td_iv(s).n AS BIGINT) < 0
+  THEN _td_iv_anchor(s, z, ref) + _td_iv_step(_td_iv(s).u, CAST(_td_iv(s).n AS BIGINT))
+  ELSE _td_iv_anchor(s, z, ref) END;
+CREATE OR REPLACE TEMP MACRO _td_iv_hi(s, z, ref) AS CASE
+  WHEN _td_iv(s).o = 'now' THEN _td_local(ref, z)
+  WHEN CAST(_td_iv(s).n AS BIGINT) < 0 THEN _td_iv_anchor(s, z, ref)
+  ELSE _td_iv_anchor(s, z, ref) + _td_iv_step(_td_iv(s).u, CAST(_td_iv(s).n AS BIGINT)) END;
+CREATE OR REPLACE TEMP MACRO _td_interval(t, s, z, ref) AS CASE
+  WHEN s IS NULL OR t IS NULL THEN NULL
+  WHEN NOT regexp_full_match(s, '-?[0-9]+[smhdwMqy](/.+)?')
+  THEN error('TD_INTERVAL: interval ''' || s || ''' is not modelled (<n><unit>[/offset], unit one of s m h d w M q y)')
+  ELSE t >= _td_epoch(_td_iv_lo(s, z, ref), z) AND t < _td_epoch(_td_iv_hi(s, z, ref), z)
+END;
+
 -- ---------------------------------------------------------------- Trino functions
 CREATE OR REPLACE TEMP MACRO _tr_zone(z) AS CASE
   WHEN z IS NULL THEN NULL

@@ -280,6 +280,13 @@ class Rewriter:
                               f"argument or inside the start string ('2019-01-01 PDT')", args[2])
         return self.rebuild(node), None
 
+    def fn_td_interval(self, node, direct):
+        args = self.args_of(node, "TD_INTERVAL", 2, 4)
+        t, s = (self.sql(self.rw(a)[0]) for a in args[:2])
+        zone = f"_td_zone({self.sql(self.rw(args[2])[0])})" if len(args) > 2 else "'UTC'"
+        ref = self.sql(self.rw(args[3])[0]) if len(args) > 3 else str(self.scheduled)
+        return self.raw(f"_td_interval({t}, {s}, {zone}, {ref})"), None
+
     def fn_td_time_format(self, node, direct):
         args = self.args_of(node, "TD_TIME_FORMAT", 2, 3)
         toks = self.tokens(joda_tokens, args[1], "TD_TIME_FORMAT pattern", java=True)
@@ -475,7 +482,8 @@ class Rewriter:
                 raise Unsupported(f"{node.key} of a timestamp in zone '{info.static_zone}' is "
                                   "not modelled (its fields would be read in UTC)", node)
             x, info = self.rw_sensitive(arg), None
-        return self.rebuild(node, **{key: x}), info
+        keeps_type = isinstance(node, (self.exp.TimestampTrunc, self.exp.DateTrunc))
+        return self.rebuild(node, **{key: x}), info if keeps_type else None
 
     def cast(self, node, direct):
         exp = self.exp
