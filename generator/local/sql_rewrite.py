@@ -442,6 +442,12 @@ class Rewriter:
     # --- zones, casts --------------------------------------------------------------------
 
     def at_time_zone(self, node, direct):
+        if isinstance(node.this, self.exp.Interval):
+            # Trino's grammar: AT TIME ZONE binds tighter than + and -, so
+            # `ts - INTERVAL '1' SECOND AT TIME ZONE 'UTC'` applies it to the interval
+            raise Unsupported("AT TIME ZONE applies to the INTERVAL here, which Trino rejects: "
+                              "it binds tighter than + and -; write "
+                              "(ts - INTERVAL ...) AT TIME ZONE ...", node)
         saved, self.sensitive = self.sensitive, False
         try:
             x, xinfo = self.rw(node.this)

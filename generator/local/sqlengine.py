@@ -199,7 +199,7 @@ class SqlEngine:
                 exprs.append(f"#{i}")
                 continue
             convert = True
-        rows = (rel.project(*exprs) if convert else rel).fetchall()
+        rows = (rel.project(", ".join(exprs)) if convert else rel).fetchall()
         return QueryResult([c.lower() for c in rel.columns],
                            [tuple(_py(v) for v in row) for row in rows])
 
