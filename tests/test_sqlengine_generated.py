@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 import yaml
 
 from generator.digdag.evaluate import render
 from generator.formats import load_formats
-from generator.local.sqlengine import (SqlEngine, SqlEngineError, parse_string_sql,
-                                        render_instant_sql)
+from generator.local.sqlengine import (
+    SqlEngine,
+    SqlEngineError,
+    parse_string_sql,
+    render_instant_sql,
+)
 from generator.project import load_project
 from generator.resolved import resolve
 from tests.digdag_env import REPO, WORKFLOWS, datasources, params
@@ -244,7 +249,7 @@ def test_hist_pending(engine, source):
 
     count, batches = pending()
     assert count == len(expected) and batches == expected[:per_run]
-    assert all(a[1] == b[0] for a, b in zip(batches, batches[1:]))   # contiguous, oldest first
+    assert all(a[1] == b[0] for a, b in pairwise(batches))   # contiguous, oldest first
 
     def log(name, batch, **extra):
         run.sql(name, ds, batch=batch, td={"last_job": {"id": 5, "num_records": 1}},

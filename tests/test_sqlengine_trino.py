@@ -276,6 +276,14 @@ def test_field_of_a_timestamp_in_another_zone_is_refused(engine):
     assert one(engine, "hour(current_timestamp AT TIME ZONE 'UTC')") == 12
 
 
+def test_cast_to_timestamp_or_date_reads_the_wall_clock_of_the_values_zone(engine):
+    assert one(engine, "hour(CAST(current_timestamp AT TIME ZONE 'Asia/Tokyo' AS timestamp))") == 21
+    assert one(engine, "CAST(CAST(TIMESTAMP '2020-05-10 20:00:00 UTC' AT TIME ZONE 'Asia/Tokyo' "
+                       "AS date) AS varchar)") == "2020-05-11"
+    assert one(engine, "CAST(CAST(from_iso8601_timestamp('2020-05-11T01:00:00+09:00') AS timestamp) "
+                       "AS varchar)") == "2020-05-11 01:00:00.000"
+
+
 def test_a_zone_lost_in_a_subquery_is_refused_or_guarded(engine):
     with pytest.raises(SqlEngineError, match="leaves a subquery"):
         engine.execute("SELECT format_datetime(ts, 'HH') FROM "

@@ -58,7 +58,8 @@ def dialect():
 
         class TdTrino(Trino):
             class Parser(Trino.Parser):
-                FUNCTIONS = {**Trino.Parser.FUNCTIONS, **{n: plain(n) for n in _ANONYMOUS}}
+                FUNCTIONS = {**Trino.Parser.FUNCTIONS,  # noqa: RUF012 (sqlglot's API)
+                             **{n: plain(n) for n in _ANONYMOUS}}
 
         _dialect = TdTrino()
     return _dialect
@@ -554,9 +555,6 @@ class Rewriter:
             return self.raw(value), Ts("tz", p, zone, static)
         # to timestamp / date: the wall clock in the value's own zone
         if info is not None and info.kind == "tz" and not info.utc:
-            if not direct and self.sensitive and info.static_zone is not None:
-                raise Unsupported("CAST of a non-UTC timestamp is used where its zone would be "
-                                  "lost", node)
             v = f"timezone(_tr_zone({info.zone}), {v})"
         elif info is None:
             v = self.sql(self.rw_sensitive(node.this))
