@@ -46,8 +46,8 @@ def assert_full(sim, src, load, moments: list) -> None:
     log = sim.log()
     done = [r for r in log if r["table_name"] == load.table and r["status"] == "SUCCESS"]
     assert done, f"{load.table}: no successful load"
-    last = max(done, key=lambda r: r["time"])
-    moment = next(m for m in moments if int(m.timestamp()) == int(last["time"]))
+    last = max(done, key=lambda r: int(str(r["log_id"]).split("-")[0]))
+    moment = moments[int(str(last["log_id"]).split("-")[0]) - 1]  # log_id: session-attempt-
     rows = sim.engine.table_rows(sim.database, load.table)
     expected = snapshot(load.name, moment)
     assert sorted((r["id"], r["value"]) for r in rows) == \
