@@ -100,8 +100,7 @@ class Interpreter:
         config = dig.data if isinstance(dig.data, dict) else {}
         self.timezone = str(config.get("timezone", "UTC"))
         name = "+" + workflow[:-4]
-        ctx = Context(deep_merge({}, config.get("_export") or {}), "", name)
-        ok, stores, message = self._group(config, ctx, {})
+        ok, stores, message = self._task(config, Context({}, "", name), {})
         return Attempt(ok, self.records, message, stores)
 
     # ---- tasks -------------------------------------------------------------------------
