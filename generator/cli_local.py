@@ -94,7 +94,7 @@ def plan(source, now, log, td, runs, every, fmt, root):
     if log:
         rows, engine = _run(load_log_file, Path(log))
     elif td:
-        from .td.status import fetch_log_rows
+        from .local.plan import fetch_log_rows
 
         rows = _run(fetch_log_rows, base)
     plans = _run(make_plan, base, source, moment, runs, _duration(every), rows, engine)

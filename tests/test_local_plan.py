@@ -90,3 +90,25 @@ def test_plan_json():
     assert data[0]["object"] == "products" and data[0]["windows"][0]["end"] == \
         "2026-11-22T00:00:00.000Z"
     assert data[0]["windows"][0]["end_instant"] == "2026-11-22T00:00:00+00:00"
+
+
+def test_plan_reads_the_log_from_td_through_td_client(project, monkeypatch):
+    from tests.test_td_fake import point_env_at, running_fake, write_fast_settings
+
+    row = {"source_name": "shopify_v2", "workflow_name": "shopify_v2_ingest_inc",
+           "table_name": "shopify_v2_products", "status": "SUCCESS",
+           "start_time": "2026-11-20T00:00:00.000Z", "end_time": "2026-11-21T06:00:00.000Z",
+           "error_message": None, "time": 1795240800}
+    write_fast_settings(project)
+    with running_fake() as td:
+        point_env_at(monkeypatch, td)
+        td.log_rows = [row]
+        result = CliRunner().invoke(cli, ["plan", "shopify_v2", "--td", "--now",
+                                          "2026-11-22T00:00:00Z", "--root", str(project)])
+        queries = [r for r in td.requests if "/job/issue" in r.path]
+    assert result.exit_code == 0, result.output + result.stderr
+    assert ("[2026-11-21T06:00:00.000Z, 2026-11-22T00:00:00.000Z)  from ingestion_log"
+            in result.output)
+    assert "[2025-01-01T00:00:00.000Z, 2026-11-22T00:00:00.000Z)  from default_start_time" \
+        in result.output  # product_variants has no watermark yet
+    assert queries and "ingestion_log" in queries[0].body.decode()

@@ -59,6 +59,21 @@ def load_log_file(path: Path) -> tuple[list[dict], object | None]:
     return [json.loads(line) for line in text.splitlines() if line.strip()], None
 
 
+def fetch_log_rows(root: Path) -> list[dict]:
+    """Every SUCCESS row of ingestion_log in TD, through td-client (``tdgen plan --td``)."""
+    from dataclasses import asdict
+    from datetime import UTC
+
+    from ..project import load_settings
+    from ..td.config import load_config
+    from ..td.ingestion_log import fetch_log
+
+    settings = load_settings(root)
+    rows = fetch_log(load_config(root), settings.databases.src, settings.log_table,
+                     datetime(1970, 1, 1, tzinfo=UTC))
+    return [asdict(r) for r in rows if r.status == "SUCCESS"]
+
+
 def plan(root: Path, source: str, now: datetime, runs: int = 1,
          every: timedelta = timedelta(days=1), log_rows: list[dict] | None = None,
          engine=None) -> list[ObjectPlan]:
