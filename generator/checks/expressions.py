@@ -12,7 +12,8 @@ Rules (``expr/<rule>``; ``reference/digdag-semantics.md`` C and B.8):
   other names the workflow does not define (they must come from ``--param`` or a script);
 - ``secret``: ``${secret:...}`` where Digdag does not substitute it (it stays literal): only
   ``sh>`` commands, ``_env``, ``http>``, ``emr>``, ``embulk>``, ``td_load>`` configs and ``td>``
-  ``result_url``/``result_settings`` take secrets.
+  ``result_url``/``result_settings`` take secrets (an ``_export`` may hold one: it can flow
+  into such a place).
 
 Strings in task settings and the ``td>``/``td_load>`` files they name are checked.
 """
@@ -120,6 +121,8 @@ def _strings(value, path) -> Iterator[tuple[tuple, str]]:
 def _secrets_allowed(task: Task, rel_path: tuple) -> bool:
     op = task.operator
     first = rel_path[0] if rel_path else None
+    if first == "_export":
+        return True  # an exported secret may flow into a td_load> config or sh> command
     if first == "_env" or op in SECRET_OPS and first == op:
         return True
     if op in ("http>", "http_call>") and first in ("headers", "query", "content", "uri"):

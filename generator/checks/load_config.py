@@ -5,7 +5,8 @@ known ``for_each>`` list), with each ``${...}`` filled with a sample value:
 
 - ``yaml``: the text is valid YAML once ``${...}`` is filled (values substituted into unquoted
   YAML must stay YAML-safe);
-- ``structure``: an ``in:`` mapping with a ``type``, and an ``out:`` mapping;
+- ``structure``: an ``in:`` mapping with a ``type`` (an error), and an ``out:`` mapping (a
+  warning: without it TD appends);
 - ``mode``: ``out.mode`` is one of TD's output modes, ``append``, ``replace`` or ``truncate``
   (TD has no merge);
 - ``param``: for a connector in the catalog, every ``in:`` parameter is one it knows; a near
@@ -65,8 +66,9 @@ def check_config(text: str, rel: str) -> list[Finding]:
                         "mapping with `type:`")]
     findings = []
     if not isinstance(data.get("out"), dict):
-        findings.append(Finding(rel, *where.get(("out",), (1, 1)), f"{ID}/structure", ERROR,
-                                "a load config needs an `out:` mapping (with mode)"))
+        findings.append(Finding(rel, *where.get(("out",), (1, 1)), f"{ID}/structure", WARNING,
+                                "no `out:` mapping: TD appends; say `out: {mode: append}` (or "
+                                "replace) so the mode is a decision"))
     else:
         mode = data["out"].get("mode", "append")
         if str(mode) not in TD_MODES and not str(mode).startswith("v_"):
