@@ -74,12 +74,13 @@ def check_project(root: Path) -> list[Finding]:
 
 
 def check_loaded(root: Path, dig: DigFile) -> list[Finding]:
+    _LINES.clear()  # files may change between runs in one process
     scheduled = isinstance(dig.data.get("schedule"), dict)
     out: list[Finding] = []
     for task in walk(dig):
         if not isinstance(task.config, dict):
             continue
-        out += _task_strings(dig, task, scheduled)
+        out += _task_strings(root, dig, task, scheduled)
         for rel in referenced_files(task):
             if rel and rel.endswith(".sql") and (root / rel).is_file():
                 text = (root / rel).read_text(encoding="utf-8")
@@ -90,16 +91,31 @@ def check_loaded(root: Path, dig: DigFile) -> list[Finding]:
     return out
 
 
-def _task_strings(dig, task: Task, scheduled: bool) -> list[Finding]:
+def _task_strings(root: Path, dig, task: Task, scheduled: bool) -> list[Finding]:
     out = []
     own = {k: v for k, v in task.config.items() if not (isinstance(k, str) and (
         k.startswith(("+", "^")) or k in ("_do", "_else_do", "_error", "_check")))}
     for path, value in _strings(own, task.path):
-        _, line, col = dig.where(path)
-        file = dig.where(path)[0]
+        file, line, col = dig.where(path)
+        if _source_char(root, file, line, col) in ("'", '"'):
+            col += 1  # a quoted scalar: the text starts after the quote
         allowed = _secrets_allowed(task, path[len(task.path):])
         out += check_text(value, file, line, col, task, scheduled, allowed, own)
     return out
+
+
+_LINES: dict[tuple, list[str]] = {}
+
+
+def _source_char(root: Path, file: str, line: int, col: int) -> str:
+    key = (str(root), file)
+    if key not in _LINES:
+        try:
+            _LINES[key] = (root / file).read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            _LINES[key] = []
+    lines = _LINES[key]
+    return lines[line - 1][col - 1:col] if 0 < line <= len(lines) else ""
 
 
 def _file(rel: str, text: str, task: Task, scheduled: bool, secrets_allowed: bool):
@@ -140,7 +156,7 @@ def check_text(text: str, file: str, line: int, col: int, task: Task, scheduled:
         before = text[:offset]
         if "\n" in before:
             return line + before.count("\n"), offset - before.rfind("\n")
-        return line, col + offset + (0 if multiline else _quote_shift(text, col))
+        return line, col + offset
 
     last_end = 0
     for start, end, expr in expressions(text):
@@ -160,10 +176,6 @@ def check_text(text: str, file: str, line: int, col: int, task: Task, scheduled:
                                "literal): secrets work in sh>, _env, http>, td_load> configs "
                                "and td> result_url/result_settings"))
     return out
-
-
-def _quote_shift(text: str, col: int) -> int:
-    return 0
 
 
 def _expression(expr: str, task: Task, scheduled: bool, local: dict):
