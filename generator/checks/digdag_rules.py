@@ -22,6 +22,9 @@ Rules (``digdag/<rule>``; ``reference/digdag-semantics.md`` sections A, B, E and
   parallel parent, naming earlier siblings;
 - ``retry``: ``_retry`` is an integer or ``{limit, interval, interval_type, max_interval}``;
   ``retry-td`` (warning): ``_retry`` on a TD job task re-polls the failed job, put it on a group;
+- ``retry-no-effect`` (warning): ``_retry`` on ``echo>``, ``fail>``, ``wait>``, ``if>`` or a
+  loop operator does not retry their own failure; ``parallel-no-effect`` (warning):
+  ``_parallel`` on an operator task other than a loop does nothing;
 - ``check-on-group`` (warning): ``_check`` on a group never runs;
 - ``schedule``: one ``type>`` with a valid value, and only ``skip_on_overtime``,
   ``skip_delayed_by`` (with a unit), ``start``, ``end``; ``sla``: one of ``time``/``duration``;
@@ -51,6 +54,7 @@ NAME_RX = re.compile(r"^[+^][A-Za-z0-9_\-=\[\]{}%&@`,.^]*$")
 TD_JOB_OPS = {"td>", "td_load>", "td_run>", "td_ddl>", "td_for_each>", "td_wait>",
               "td_wait_table>", "td_table_export>", "td_partial_delete>", "td_result_export>"}
 LOOP_OPS = {"for_each>", "for_range>", "loop>"}
+NO_RETRY_OPS = LOOP_OPS | {"echo>", "fail>", "wait>", "if>"}
 KNOWN_OPS = TD_JOB_OPS | LOOP_OPS | {
     "echo>", "sh>", "py>", "rb>", "call>", "require>", "if>", "fail>", "wait>", "http>",
     "http_call>", "mail>", "notify>", "embulk>", "bq>", "bq_ddl>", "bq_extract>", "bq_load>",
@@ -156,6 +160,10 @@ def _task(root: Path, dig: DigFile, task: Task) -> Iterator[Finding]:
                               WARNING, key=True)
     if "_parallel" in config:
         yield from _parallel(dig, task)
+        if task.operator and task.operator not in LOOP_OPS | {"td_for_each>"}:
+            yield dig.finding(task.path + ("_parallel",), rule("parallel-no-effect"),
+                              f"_parallel on a {task.operator} task does nothing (it applies "
+                              "to a group's children or a loop's iterations)", WARNING, key=True)
     if "_retry" in config:
         yield from _retry(dig, task)
 
@@ -243,6 +251,10 @@ def _retry(dig, task: Task) -> Iterator[Finding]:
     if not ok:
         yield dig.finding(path, rule("retry"), "_retry takes an integer or {limit, interval, "
                           "interval_type: constant|exponential, max_interval}")
+    if task.operator in NO_RETRY_OPS:
+        yield dig.finding(path, rule("retry-no-effect"), f"_retry on {task.operator} does not "
+                          "retry its own failure (the operator ignores it); put _retry on a "
+                          "group", WARNING, key=True)
     if task.operator in TD_JOB_OPS:
         yield dig.finding(path, rule("retry-td"), f"_retry on a {task.operator} task re-polls "
                           "the same failed job; put _retry on a group around it (or use "
