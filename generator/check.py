@@ -7,17 +7,20 @@ from pathlib import Path
 from .findings import Finding
 
 
+def _with(selection, select, ignore, style):
+    selection.select += list(select)
+    selection.ignore += list(ignore)
+    if style is not None:
+        selection.style = style
+    return selection
+
+
 def check_repository(root: Path, select=(), ignore=(), style: bool | None = None
                      ) -> list[Finding]:
     """Specs, the generated project (workflows/), SQL, references and timestamp contracts."""
     from .checks.runner import repository_selection, run_repository
 
-    selection = repository_selection(root)
-    selection.select += list(select)
-    selection.ignore += list(ignore)
-    if style is not None:
-        selection.style = style
-    return run_repository(root, selection)
+    return run_repository(root, _with(repository_selection(root), select, ignore, style))
 
 
 def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None = None
@@ -25,12 +28,7 @@ def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None 
     """Any Digdag project folder, whatever produced it; paths relative to the folder."""
     from .checks.runner import project_selection, run_project
 
-    selection = project_selection(folder)
-    selection.select += list(select)
-    selection.ignore += list(ignore)
-    if style is not None:
-        selection.style = style
-    return run_project(folder, selection)
+    return run_project(folder, _with(project_selection(folder), select, ignore, style))
 
 
 def is_strict(root: Path, repository: bool) -> bool:
