@@ -63,7 +63,8 @@ everies = st.sampled_from([timedelta(hours=1), timedelta(hours=6), timedelta(hou
                            timedelta(days=1), timedelta(days=3), timedelta(seconds=86399)])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=starts, every=everies, runs=st.integers(2, 5), seed=st.integers(0, 10**6),
        failed=st.sets(st.tuples(st.sampled_from(["lists", "profiles", "metrics"]),
                                 st.integers(1, 5)), max_size=4))
@@ -86,7 +87,8 @@ def test_incremental_invariants_hold(demo, tmp_path, start, every, runs, seed, f
             assert_full(sim, src, load, times)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10**6), failed_run=st.integers(1, 3))
 def test_history_covers_its_range_exactly_once_and_resumes(demo, tmp_path, seed, failed_run):
     root, src = demo
