@@ -11,6 +11,7 @@ came from, so findings point into the file that holds the mistake, included ones
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from ..findings import ERROR, Finding
+from ..yamlpos import compose
 
 RULE = "digdag-load"
 
@@ -38,6 +40,14 @@ for _tag, _rx, _first in (
 ):
     _DigdagLoader.add_implicit_resolver(_tag, re.compile(_rx), list(_first))
 
+if getattr(yaml, "__with_libyaml__", False):
+    class _CDigdagLoader(yaml.CSafeLoader):
+        """The same resolution on libyaml's parser (several times faster)."""
+
+    _CDigdagLoader.yaml_implicit_resolvers = _DigdagLoader.yaml_implicit_resolvers
+else:  # pragma: no cover - PyYAML built without libyaml
+    _CDigdagLoader = None
+
 
 Pos = tuple[str, int, int]
 
@@ -51,6 +61,7 @@ class DigFile:
     values: dict[tuple, Pos] = field(default_factory=dict)
     keys: dict[tuple, Pos] = field(default_factory=dict)
     includes: list[str] = field(default_factory=list)
+    reads: ReadCache | None = field(default=None, repr=False, compare=False)
 
     def where(self, path: tuple, key: bool = False) -> Pos:
         path = tuple(path)
@@ -74,14 +85,41 @@ class DigLoadError(Exception):
         self.finding = finding
 
 
-def load_dig(root: Path, rel: str) -> DigFile:
-    """Load ``rel`` (relative to ``root``) with its includes; ``DigLoadError`` on failure."""
-    out = DigFile(rel, None)
+class ReadCache:
+    """Files parsed while loading several workflows of one project, each parsed once.
+
+    Every workflow of a generated project includes ``config/database.yml``, which grows with
+    the number of sources: parsing it again for each workflow made loading a project
+    quadratic. Use one cache for one pass over a project whose files do not change meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Any] = {}  # file -> its composed YAML node
+        # (file, path it is included at) -> (data, values, keys, includes) of a successful load
+        self.built: dict[tuple, tuple] = {}
+
+
+def load_dig(root: Path, rel: str, reads: ReadCache | None = None) -> DigFile:
+    """Load ``rel`` (relative to ``root``) with its includes; ``DigLoadError`` on failure.
+
+    With ``reads``, an included file already loaded at the same place is not parsed again;
+    the data it gives is then shared between workflows, so treat it as read-only.
+    """
+    out = DigFile(rel, None, reads=reads)
     out.data = _load_into(root, rel, (), out, stack=(rel,))
     return out
 
 
-def _compose(root: Path, rel: str, at: Pos | None):
+def _compose(root: Path, rel: str, at: Pos | None, reads: ReadCache | None = None):
+    if reads is not None and rel in reads.nodes:
+        return reads.nodes[rel]
+    node = _parse(root, rel, at)
+    if reads is not None:
+        reads.nodes[rel] = node
+    return node
+
+
+def _parse(root: Path, rel: str, at: Pos | None):
     try:
         text = (root / rel).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -89,7 +127,7 @@ def _compose(root: Path, rel: str, at: Pos | None):
         raise DigLoadError(Finding(*where, RULE, ERROR, f"cannot read {rel}: "
                                    f"{getattr(exc, 'strerror', None) or exc}")) from None
     try:
-        return yaml.compose(text, Loader=_DigdagLoader)
+        return compose(text, _DigdagLoader, _CDigdagLoader)[0]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -98,7 +136,7 @@ def _compose(root: Path, rel: str, at: Pos | None):
 
 
 def _load_into(root: Path, rel: str, path: tuple, out: DigFile, stack: tuple, at=None):
-    node = _compose(root, rel, at)
+    node = _compose(root, rel, at, out.reads)
     if node is None:
         return None
     return _build(node, rel, path, out, root, stack)
@@ -108,12 +146,18 @@ def _pos(rel: str, node) -> Pos:
     return rel, node.start_mark.line + 1, node.start_mark.column + 1
 
 
+_CONSTRUCTOR = threading.local()
+
+
 def _construct_scalar(node):
-    loader = _DigdagLoader("")
+    constructor = getattr(_CONSTRUCTOR, "loader", None)
+    if constructor is None:  # one per thread: creating a loader per scalar was slow
+        constructor = _CONSTRUCTOR.loader = _DigdagLoader("")
     try:
-        return loader.construct_object(node, deep=True)
+        return constructor.construct_object(node, deep=True)
     finally:
-        loader.dispose()
+        constructor.constructed_objects.clear()
+        constructor.recursive_objects.clear()
 
 
 def _build(node, rel: str, path: tuple, out: DigFile, root: Path, stack: tuple):
@@ -180,11 +224,28 @@ def _include(value_node, rel, path, out, root, stack):
     if not (root / inc).is_file():
         raise DigLoadError(Finding(*where, RULE, ERROR, f"!include: file {inc} does not exist"))
     out.includes.append(inc)
-    data = _load_into(root, inc, path, out, stack + (inc,), at=where)
+    reads = out.reads
+    built = reads.built.get((inc, path)) if reads is not None else None
+    if built is None or stack_meets(stack, built[3]):
+        part = DigFile(inc, None, reads=reads)
+        data = _load_into(root, inc, path, part, stack + (inc,), at=where)
+        built = (data, part.values, part.keys, part.includes)
+        if reads is not None:
+            reads.built[(inc, path)] = built
+    data, values, keys, includes = built
+    for at_path, pos in values.items():  # as if loaded here: the first position stays
+        out.values.setdefault(at_path, pos)
+    out.keys.update(keys)
+    out.includes += includes
     if data is not None and not isinstance(data, dict):
         raise DigLoadError(Finding(*where, RULE, ERROR,
                                    f"!include: {inc} must hold a YAML mapping"))
     return data
+
+
+def stack_meets(stack: tuple, includes: list[str]) -> bool:
+    """True if a file included below is one being loaded above (a cycle to report)."""
+    return any(inc in stack for inc in includes)
 
 
 def _normalise(parts) -> list[str]:
@@ -203,7 +264,9 @@ def _normalise(parts) -> list[str]:
 def _deep_merge(into: dict, other: dict) -> None:
     for key, value in other.items():
         if isinstance(into.get(key), dict) and isinstance(value, dict):
-            _deep_merge(into[key], value)
+            merged = dict(into[key])  # a copy: included data may be shared (ReadCache)
+            _deep_merge(merged, value)
+            into[key] = merged
         else:
             into[key] = value
 
