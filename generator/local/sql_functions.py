@@ -1,5 +1,5 @@
-"""Function calls of the Trino -> DuckDB rewrite: TD's UDFs that need the statement's context
-(the scheduled time, a literal pattern) and the Trino functions sqlglot mistranslates."""
+"""Function calls of the Trino -> DuckDB rewrite: the Trino functions sqlglot mistranslates or
+DuckDB lacks (TD's UDFs are in ``sql_td``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ _JAVA_SPEC = re.compile(r"%(\d+\$)?([-#+ 0,(]*)(\d+)?(\.\d+)?([a-zA-Z%])")
 class FunctionRewrites:
     """``fn_<name>`` handles a call of ``name``; mixed into ``sql_rewrite.Rewriter``."""
 
-
     def anonymous(self, node, direct):
         name = node.name.upper()
         handler = getattr(self, "fn_" + name.lower(), None)
@@ -22,37 +21,8 @@ class FunctionRewrites:
             return self.rebuild(node), None
         return handler(node, direct)
 
-    def fn_td_scheduled_time(self, node, direct):
-        self.args_of(node, "TD_SCHEDULED_TIME", 0, 0)
-        return self.exp.Literal.number(self.scheduled), None
-
     def fn_current_timezone(self, node, direct):
         return self.exp.Literal.string("UTC"), None
-
-    def fn_td_time_range(self, node, direct):
-        args = self.args_of(node, "TD_TIME_RANGE", 2, 4)
-        if len(args) == 3 and isinstance(args[2], self.exp.Literal) and args[2].is_string \
-                and not re.match(r"\s*-?\d", args[2].this):
-            raise Unsupported(f"TD_TIME_RANGE: the third argument is the end bound, and "
-                              f"'{args[2].this}' is not a time; pass the zone as the fourth "
-                              f"argument or inside the start string ('2019-01-01 PDT')", args[2])
-        return self.rebuild(node), None
-
-    def fn_td_interval(self, node, direct):
-        args = self.args_of(node, "TD_INTERVAL", 2, 4)
-        t, s = (self.sql(self.rw(a)[0]) for a in args[:2])
-        zone = f"_td_zone({self.sql(self.rw(args[2])[0])})" if len(args) > 2 else "'UTC'"
-        ref = self.sql(self.rw(args[3])[0]) if len(args) > 3 else str(self.scheduled)
-        return self.raw(f"_td_interval({t}, {s}, {zone}, {ref})"), None
-
-    def fn_td_time_format(self, node, direct):
-        args = self.args_of(node, "TD_TIME_FORMAT", 2, 3)
-        toks = self.tokens(joda_tokens, args[1], "TD_TIME_FORMAT pattern", java=True)
-        t = self.sql(self.rw(args[0])[0])
-        zone = f"_td_zone({self.sql(self.rw(args[2])[0])})" if len(args) == 3 else "'UTC'"
-        local = f"_td_local({t}, {zone})"
-        offset = f"_zone_offset({zone}, to_timestamp({t}))"
-        return self.raw(format_sql(toks, local, offset, "NULL")), None
 
     def tokens(self, tokenizer, node, what: str, **kw):
         pattern = self.literal_string(node, what)
@@ -71,11 +41,11 @@ class FunctionRewrites:
 
     def format_ts(self, arg, toks):
         x, info = self.timestamp_arg(arg)
-        zone = info.zone if info.kind == "tz" else "'UTC'"
+        zone = self.zone_sql(info)
         instant = f"_tr_round_ms(CAST({self.sql(x)} AS TIMESTAMPTZ))"
-        local = f"timezone(_tr_zone({zone}), {instant})"
-        offset = f"_zone_offset(_tr_zone({zone}), {instant})"
-        return self.raw(format_sql(toks, local, offset, f"_tr_zone_id({zone})"))
+        local = f"_local({zone}, {instant})"
+        offset = f"_zone_offset({zone}, {instant})"
+        return self.raw(format_sql(toks, local, offset, zone))
 
     def timestamp_arg(self, arg):
         """The argument of a function that prints fields, and where its zone comes from."""
@@ -105,7 +75,7 @@ class FunctionRewrites:
             value, info = parser.naive, Ts("naive")
         else:
             zone = parser.zone or "'UTC'"
-            value = f"timezone(_tr_zone({zone}), {parser.naive})"
+            value = f"_instant(_tr_zone({zone}), {parser.naive})"
             info = Ts("tz", 3, zone, None if parser.zone else "UTC")
             if parser.zone and self.sensitive and not direct:
                 value = (f"CASE WHEN _tr_zone({zone}) <> 'UTC' THEN {self.lost_zone(zone)} "
@@ -160,8 +130,8 @@ class FunctionRewrites:
         if info.kind == "naive":
             return self.raw(f"strftime({v}, '%Y-%m-%dT%H:%M:%S') || "
                             f"_tr_frac({v}, {info.precision})"), None
-        zone = f"_tr_zone({info.zone})"
-        local = f"timezone({zone}, {v})"
+        zone = self.zone_sql(info)
+        local = f"_local({zone}, {v})"
         offset = f"_zone_offset({zone}, {v})"
         return self.raw(f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || "
                         f"_tr_frac({local}, {info.precision}) || (CASE WHEN {offset} = 0 "

@@ -26,7 +26,9 @@ import re
 from datetime import datetime
 
 from .sql_functions import FunctionRewrites
+from .sql_macros import trino_zone
 from .sql_patterns import q
+from .sql_td import TdRewrites
 from .sql_types import Ts, Unsupported, ts_text
 
 _ANONYMOUS = ("DATE_FORMAT", "DATE_PARSE", "PARSE_DATETIME", "FORMAT_DATETIME", "FROM_UNIXTIME",
@@ -57,7 +59,7 @@ def dialect():
     return _dialect
 
 
-class Rewriter(FunctionRewrites):
+class Rewriter(FunctionRewrites, TdRewrites):
     """One statement's rewrite; ``now`` is UTC, ``scheduled`` unix seconds."""
 
     def __init__(self, now: datetime, scheduled: int, database: str | None):
@@ -141,6 +143,14 @@ class Rewriter(FunctionRewrites):
             return self.rebuild(node), None
         finally:
             self.sensitive = saved
+
+    def zone_sql(self, info: Ts | None) -> str:
+        """SQL of the normalised zone (and the zone id Trino prints) of a value."""
+        if info is None or info.kind != "tz":
+            return "'UTC'"
+        if info.static_zone is not None:
+            return q(trino_zone(info.static_zone))
+        return f"_tr_zone({info.zone})"
 
     def literal_string(self, node, what: str) -> str:
         if isinstance(node, self.exp.Literal) and node.is_string:
@@ -315,9 +325,10 @@ class Rewriter(FunctionRewrites):
             return f"CAST({v} AS VARCHAR)"
         if info.kind == "naive":
             return f"strftime({v}, '%Y-%m-%d %H:%M:%S') || _tr_frac({v}, {info.precision})"
-        local = f"timezone(_tr_zone({info.zone}), {v})"
+        zone = self.zone_sql(info)
+        local = f"_local({zone}, {v})"
         return (f"strftime({local}, '%Y-%m-%d %H:%M:%S') || _tr_frac({local}, {info.precision})"
-                f" || ' ' || _tr_zone_id({info.zone})")
+                f" || ' ' || {zone}")
 
     def cast_temporal(self, node, t):
         exp = self.exp
@@ -337,7 +348,7 @@ class Rewriter(FunctionRewrites):
             return self.raw(value), Ts("tz", p, zone, static)
         # to timestamp / date: the wall clock in the value's own zone
         if info is not None and info.kind == "tz" and not info.utc:
-            v = f"timezone(_tr_zone({info.zone}), {v})"
+            v = f"_local({self.zone_sql(info)}, {v})"
         elif info is None:
             v = self.sql(self.rw_sensitive(node.this))
         if t == D.DATE:
@@ -360,7 +371,7 @@ class Rewriter(FunctionRewrites):
                 raise Unsupported(f"TIMESTAMP literal '{lit.this}' has a zone", lit)
             return self.raw(f"CAST({q(local)} AS TIMESTAMP)"), Ts("naive", p)
         zone = zone or "UTC"
-        return (self.raw(f"timezone(_tr_zone({q(zone)}), CAST({q(local)} AS TIMESTAMP))"),
+        return (self.raw(f"_instant({q(trino_zone(zone))}, CAST({q(local)} AS TIMESTAMP))"),
                 Ts("tz", p, q(zone), zone))
 
     def json_format(self, node, direct):

@@ -186,20 +186,24 @@ class SqlEngine:
         types = [str(t) for t in rel.types]
         exprs, convert = [], False
         for i, t in enumerate(types, start=1):
-            upper = t.upper()
+            upper, col = t.upper(), f"c{i}"
             if upper in _AS_TEXT:
-                exprs.append(f"_tr_varchar(#{i})")
+                exprs.append(f"_tr_varchar({col})")
             elif upper in _AS_VARCHAR:
-                exprs.append(f"CAST(#{i} AS VARCHAR)")
+                exprs.append(f"CAST({col} AS VARCHAR)")
             elif upper.startswith("DECIMAL"):
-                exprs.append(f"CAST(#{i} AS DOUBLE)")
+                exprs.append(f"CAST({col} AS DOUBLE)")
             elif any(s in upper for s in _NESTED_SPECIAL) and ("[" in upper or "(" in upper):
-                exprs.append(f"CAST(#{i} AS VARCHAR)")
+                exprs.append(f"CAST({col} AS VARCHAR)")
             else:
-                exprs.append(f"#{i}")
+                exprs.append(col)
                 continue
             convert = True
-        rows = (rel.project(", ".join(exprs)) if convert else rel).fetchall()
+        if convert:   # positions first: result names may repeat
+            named = rel.project(", ".join(f"#{i} AS c{i}" for i in range(1, len(types) + 1)))
+            rows = named.project(", ".join(exprs)).fetchall()
+        else:
+            rows = rel.fetchall()
         return QueryResult([c.lower() for c in rel.columns],
                            [tuple(_py(v) for v in row) for row in rows])
 
