@@ -318,3 +318,63 @@ def test_interval(engine, interval, first, last):
 def test_interval_in_jst_aligns_days_to_jst_midnight(engine):
     # REF is 2025-10-15 21:00 JST; yesterday in JST is 2025-10-14 00:00..24:00 JST
     assert window(engine, "-1d", "JST") == (1760367600, 1760367600 + DAY - 3600)
+
+
+# --- arguments known only at run time -----------------------------------------------------------
+
+# Literal arguments are translated while rewriting; the same calls with the arguments in
+# columns go through the run-time macros. Both must agree.
+@pytest.mark.parametrize("call", [
+    "TD_TIME_STRING({t}, {code}, {zone})",
+    "TD_TIME_STRING({t}, {bang}, {zone})",
+    "TD_DATE_TRUNC({unit}, {t}, {zone})",
+    "TD_TIME_ADD({t}, {duration}, {zone})",
+    "TD_TIME_ADD({day}, {duration}, {zone})",
+    "TD_TIME_PARSE({day}, {zone})",
+    "TD_TIME_RANGE({t}, {day}, {t2}, {zone})",
+    "TD_TIME_RANGE({t}, {start}, NULL, {zone})",
+    "TD_TIME_FORMAT({t}, 'yyyy-MM-dd HH:mm:ss Z', {zone})",
+    "TD_INTERVAL({t}, {interval}, {zone})",
+])
+@pytest.mark.parametrize("row", [
+    (1536831934, "d", "h!", "week", "-90m", "2018-09-13 12:00:00", 1536831935, "1536831934",
+     "-1d/now", "jst"),
+    (1536831934, "M", "q!", "month", "2w", "2018-09-13", 1536800000, "2018-09-13 16:45:34 PDT",
+     "0M/now", "America/New_York"),
+    (1536831934, "s", "s!", "quarter", "-0d", "2018-09-13 00:00:00 UTC", 1536900000, "0",
+     "-1M/-2M", "+07:00"),
+])
+def test_run_time_arguments_agree_with_literals(engine, call, row):
+    names = ("t", "code", "bang", "unit", "duration", "day", "t2", "start", "interval", "zone")
+    values = dict(zip(names, row))
+
+    def lit(v):
+        return str(v) if isinstance(v, int) else "'" + v + "'"
+
+    literal_sql = call.format(**{k: lit(v) for k, v in values.items()})
+    column_sql = call.format(**{k: f"v.{k}" for k in names})
+    table = ", ".join(lit(v) for v in row)
+    ref = 1536900000
+    expected = engine.execute(f"SELECT {literal_sql}", scheduled_time=ref).rows[0][0]
+    got = engine.execute(f"SELECT {column_sql} FROM (VALUES ({table})) AS v ({', '.join(names)})",
+                         scheduled_time=ref).rows[0][0]
+    assert got == expected and expected is not None
+
+
+def test_run_time_arguments_that_are_not_modelled_fail_when_read(engine):
+    rows = "FROM (VALUES ('1M', 'XST', 'yyyy', 'fortnight', '1 d')) AS v (d, z, f, u, i)"
+    for expr, message in [("TD_TIME_ADD(0, v.d)", "duration '1M'"),
+                          ("TD_TIME_PARSE('2015-01-01', v.z)", "time zone 'XST'"),
+                          ("TD_TIME_STRING(0, v.f)", "format 'yyyy'"),
+                          ("TD_DATE_TRUNC(v.u, 0)", "unit 'fortnight'"),
+                          ("TD_INTERVAL(0, v.i)", "interval '1 d'")]:
+        with pytest.raises(SqlEngineError, match=message):
+            engine.execute(f"SELECT {expr} {rows}")
+
+
+def test_null_arguments_give_null(engine):
+    row = engine.execute(
+        "SELECT TD_TIME_STRING(t, 'd'), TD_TIME_ADD(t, '1d'), TD_DATE_TRUNC('day', t), "
+        "TD_TIME_FORMAT(t, 'yyyy'), TD_TIME_PARSE(s), TD_TIME_ADD(0, s) "
+        "FROM (VALUES (CAST(NULL AS bigint), CAST(NULL AS varchar))) AS v (t, s)").rows[0]
+    assert row == (None,) * 6
