@@ -274,8 +274,8 @@ def push(dry_run, revision, root) -> None:
     credentials_ingestion.json or already on TD), the archive is within the size limit.
     """
     from .td.config import load_config
+    from .td.push import PreflightError, push_summary
     from .td.push import push as run_push
-    from .td.push import push_summary
 
     base = _root(root)
     config = _run(load_config, base)
@@ -283,53 +283,82 @@ def push(dry_run, revision, root) -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(push_summary(result, config.max_archive_bytes))
+    if result.problems:  # a dry run lists the files, then why a push would stop
+        click.echo(f"error: {PreflightError(result.problems)}", err=True)
+        sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Say which keys would be set; upload nothing.")
 @click.option("--all", "all_keys", is_flag=True, help="Also upload keys that no ${secret:...} "
-              "in workflows/ references.")
+              "in workflows/ references (reported and skipped otherwise).")
 @click.option("--force", is_flag=True, help="Upload every key, even those recorded as "
               "unchanged.")
 @click.option("--root", type=click.Path(file_okay=False))
 def secrets(dry_run, all_keys, force, root) -> None:
     """Set every key of credentials_ingestion.json as a secret of the TD Workflow project.
 
-    Prints key names and counts, never a value.
+    Reports the keys the workflows reference that the file lacks, and the keys of the file
+    that nothing references. Prints key names and counts, never a value. Exits 1 when a
+    referenced key has a value neither in the file nor on TD.
     """
     from .td.config import load_config
     from .td.secrets import secrets_summary, upload_secrets
 
     base = _root(root)
     config = _run(load_config, base)
-    click.echo(secrets_summary(_run(upload_secrets, base, config, dry_run, all_keys, force)))
+    result = _run(upload_secrets, base, config, dry_run, all_keys, force)
+    click.echo(secrets_summary(result))
+    if result.unresolved:
+        click.echo(f"error: {len(result.unresolved)} secret(s) used by the workflows have no "
+                   "value (" + ", ".join(m.key for m in result.unresolved) + "): add them to "
+                   "credentials_ingestion.json and run `tdgen secrets` again", err=True)
+        sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()
+@click.option("--source", "sources", multiple=True, metavar="S", help="Only this source "
+              "(repeatable).")
 @click.option("--since", default="30d", show_default=True, help="Read the log rows of this "
               "period (like 30d, 12h).")
 @click.option("--stale-after", default="2d", show_default=True, help="A table whose last "
-              "window ended longer ago than this is stale.")
+              "window ended longer ago than this is stale; a STARTED row this old that never "
+              "finished is failing.")
+@click.option("--now", "now", help="Judge as of this instant (ISO 8601; default: now).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--local", "local", is_flag=False, flag_value="",
+              default=None, metavar="[FILE]", help="Read ingestion_log from the local "
+              "engine's DuckDB file instead of TD (default FILE: .tdgen/local.duckdb under "
+              "the root).")
 @click.option("--root", type=click.Path(file_okay=False))
-def status(since, stale_after, fmt, root) -> None:
-    """Per source and table from ingestion_log: last success, lag, error streak, holes.
+def status(sources, since, stale_after, now, fmt, local, root) -> None:
+    """Per source and table from ingestion_log: last success, lag, rows, errors, holes.
 
-    Exits 1 when a table is stale, has errors since its last success, or a hole or overlap
-    between successive windows (for alerting).
+    Tables are listed worst first. Exits 1 when a table is failing (errors since its last
+    success, or a STARTED row older than --stale-after that never finished), has a hole or
+    an overlap between successive windows, or is stale (for alerting).
     """
     import json
 
-    from .td.config import load_config
-    from .td.status import parse_duration, report_text
+    from .td.status import parse_duration, parse_now, report_text
     from .td.status import status as run_status
 
     base = _root(root)
     period = _run(parse_duration, since, "--since")
     stale = _run(parse_duration, stale_after, "--stale-after")
-    config = _run(load_config, base)
-    report = _run(run_status, base, config, period, stale,
-                  on_job=lambda job: click.echo(f"query job {job} is running...", err=True))
+    moment = _run(parse_now, now) if now else None
+    config, local_file = None, None
+    if local is not None:
+        from .td.ingestion_log import LOCAL_DB
+
+        local_file = Path(local) if local else base / LOCAL_DB
+    else:
+        from .td.config import load_config
+
+        config = _run(load_config, base)
+    report = _run(run_status, base, config, period, stale, moment,
+                  lambda job: click.echo(f"query job {job} is running...", err=True),
+                  list(sources) or None, local_file)
     click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else report_text(report))
     if not report.healthy:
         sys.exit(EXIT_FINDINGS)

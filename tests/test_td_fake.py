@@ -1,10 +1,14 @@
 """A local TD for the tests: the v3 job API td-client uses and the Workflow API tdgen uses.
 
 Only the server is fake: tests reach it with the real td-client and tdgen's own HTTP client,
-on 127.0.0.1. It records every request (method, path, query, headers, body), keeps projects
-and secrets in memory, and answers a query of ``ingestion_log`` with ``log_rows`` filtered as
-the query asks (``time >= N`` and ``status IN (...)``), so a test can check both what was sent
-and what tdgen made of the answer. The tests at the bottom pin the fake to td-client's protocol.
+on 127.0.0.1. It records every request (method, path, query, headers, body) and keeps projects
+and secrets in memory. A query job runs the submitted Trino SQL on DuckDB through the local
+engine's translation (``SqlEngine.execute``), with the job's database as the default one, as TD
+does: on ``db_path`` (a DuckDB file such as the one ``run_local`` writes) or, without one, on an
+in-memory database whose ``<database>.ingestion_log`` holds ``log_rows``. A database the fake
+does not have is a 404, as on TD; a query that fails ends its job in ``error`` with the reason
+in the job's stderr. Results are served as msgpack or JSON lines, as td-client asks. The tests
+at the bottom pin the fake to td-client's protocol.
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgpack
 import pytest
 
 API_KEY = "1/td-test-key-5f2c9a0e7b1d"  # what the fake accepts
-LOG_COLUMNS = ["source_name", "workflow_name", "table_name", "status", "start_time",
-               "end_time", "error_message", "time"]
+LOG_DATABASE, LOG_TABLE = "src_ingestion", "ingestion_log"
+LOG_DDL = f"""CREATE TABLE IF NOT EXISTS {LOG_DATABASE}.{LOG_TABLE} (
+  log_id varchar, source_name varchar, workflow_name varchar, table_name varchar,
+  status varchar, start_time varchar, end_time varchar, records_processed bigint,
+  error_message varchar, job_id varchar, job_url varchar, time bigint)"""
 
 
 @dataclass
@@ -40,6 +48,8 @@ class Job:
     id: str
     database: str
     query: str
+    columns: list[str]
+    types: list[str]
     rows: list[list]
     statuses: list[str]  # answered by /v3/job/status, the last one repeated
     stderr: str = ""
@@ -52,10 +62,12 @@ class FakeTd:
     projects: dict[str, dict] = field(default_factory=dict)  # name -> {id, name, revision}
     archives: dict[str, bytes] = field(default_factory=dict)  # revision -> tar.gz
     secrets: dict[str, dict[str, str]] = field(default_factory=dict)  # project id -> values
-    log_rows: list[dict] = field(default_factory=list)
+    log_rows: list[dict] | None = field(default_factory=list)  # None: no ingestion_log
+    db_path: Path | None = None  # a DuckDB file to query instead of log_rows
+    databases: set[str] = field(default_factory=lambda: {LOG_DATABASE})  # without db_path
     job_statuses: list[str] = field(default_factory=lambda: ["running", "success"])
-    job_stderr: str = ""
     jobs: dict[str, Job] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)  # "METHOD path" -> answer
 
     def start(self) -> FakeTd:
@@ -127,12 +139,15 @@ class FakeTd:
     def answer_v3(self, r: Recorded) -> tuple[int, str, bytes]:
         issue = re.fullmatch(r"/v3/job/issue/(\w+)/(\w+)", r.path)
         if issue and r.method == "POST":
+            database = issue.group(2)
+            if database not in self.database_names():
+                message = f"Database '{database}' does not exist"
+                return 404, "application/json", _json({"error": message, "text": message,
+                                                       "severity": "error"})
             fields = _multipart(r.headers.get("content-type", ""), r.body)
-            job = Job(str(4242 + len(self.jobs)), issue.group(2), fields["query"],
-                      self.query_rows(fields["query"]), list(self.job_statuses),
-                      self.job_stderr)
+            job = self.run_query(str(4242 + len(self.jobs)), database, fields["query"])
             self.jobs[job.id] = job
-            return 200, "application/json", _json({"job_id": job.id})
+            return 200, "application/json", _json({"job_id": job.id, "database": database})
         match = re.fullmatch(r"/v3/job/(status|show|result)/(\d+)", r.path)
         job = self.jobs.get(match.group(2)) if match else None
         if job is None:
@@ -144,20 +159,55 @@ class FakeTd:
             return 200, "application/json", _json({
                 "job_id": job.id, "status": job.statuses[-1], "type": "trino",
                 "database": job.database, "query": job.query, "num_records": len(job.rows),
-                "hive_result_schema": json.dumps([[c, "varchar"] for c in LOG_COLUMNS]),
+                "hive_result_schema": json.dumps([list(c) for c in zip(job.columns,
+                                                                        job.types)]),
                 "debug": {"stderr": job.stderr, "cmdout": ""}})
+        if job.statuses[-1] != "success":
+            return 422, "application/json", _json({"message": "the job has no result"})
+        if r.query.get("format") == "json":
+            lines = "".join(json.dumps(row) + "\n" for row in job.rows)
+            return 200, "application/json", lines.encode()
         return 200, "application/x-msgpack", b"".join(msgpack.packb(row) for row in job.rows)
 
-    def query_rows(self, query: str) -> list[list]:
-        """``log_rows`` as the query asks: rows with ``time >= N`` and a listed status."""
-        since = re.search(r"\btime\s*>=\s*(\d+)", query)
-        statuses = re.search(r"\bstatus\s+IN\s*\(([^)]*)\)", query, re.IGNORECASE)
-        wanted = set(re.findall(r"'([^']*)'", statuses.group(1))) if statuses else None
-        rows = [row for row in self.log_rows
-                if (since is None or (row.get("time") or 0) >= int(since.group(1)))
-                and (wanted is None or row.get("status") in wanted)]
-        rows.sort(key=lambda row: row.get("time") or 0)
-        return [[row.get(c) for c in LOG_COLUMNS] for row in rows]
+    def database_names(self) -> set[str]:
+        if self.db_path is None:
+            return set(self.databases)
+        import duckdb
+
+        with self.lock, duckdb.connect(str(self.db_path), read_only=True) as con:
+            return {name for (name,) in con.execute(
+                "SELECT schema_name FROM information_schema.schemata").fetchall()}
+
+    def run_query(self, job_id: str, database: str, query: str) -> Job:
+        """Run ``query`` on DuckDB through the local engine, as TD runs it on Trino."""
+        from generator.local.sqlengine import SqlEngine, SqlEngineError
+
+        statuses = list(self.job_statuses)
+        with self.lock, SqlEngine(self.db_path) as engine:
+            if self.db_path is None and self.log_rows is not None:
+                engine.execute(LOG_DDL)
+                if self.log_rows:
+                    engine.append_rows(LOG_DATABASE, LOG_TABLE, self.log_rows)
+            try:
+                result = engine.execute(query, database=database)
+            except SqlEngineError as exc:
+                first = str(exc).strip().splitlines()[0]
+                return Job(job_id, database, query, [], [], [], statuses[:-1] + ["error"],
+                           f"Query {job_id} failed:\n{first}")
+        rows = [list(row) for row in result.rows]
+        types = [_column_type([row[i] for row in rows]) for i in range(len(result.columns))]
+        return Job(job_id, database, query, list(result.columns), types, rows, statuses)
+
+
+def _column_type(values: list) -> str:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return "boolean"
+    if present and all(isinstance(v, int) for v in present):
+        return "bigint"
+    if present and all(isinstance(v, (int, float)) for v in present):
+        return "double"
+    return "varchar"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -230,26 +280,62 @@ def write_fast_settings(root) -> None:
 
 # --- the fake speaks td-client's protocol ----------------------------------------------------
 
-def test_td_client_runs_a_trino_query_against_the_fake(fake_td):
+def _client(td: FakeTd, key: str = API_KEY):
     import tdclient
 
+    return tdclient.Client(apikey=key, endpoint=td.url, max_cumul_retry_delay=-1)
+
+
+def test_td_client_runs_a_trino_query_on_duckdb_through_the_fake(fake_td):
     fake_td.log_rows = [{"source_name": "s", "status": "SUCCESS", "time": 10},
-                        {"source_name": "s", "status": "STARTED", "time": 20}]
-    with tdclient.Client(apikey=API_KEY, endpoint=fake_td.url, max_cumul_retry_delay=-1) as c:
-        job = c.query("src_db", "SELECT * FROM log WHERE time >= 5 AND status IN ('SUCCESS')",
-                      type="trino")
+                        {"source_name": "s", "status": "STARTED", "time": 20},
+                        {"source_name": "t", "status": "SUCCESS", "time": 1704067200}]
+    with _client(fake_td) as c:
+        job = c.query("src_ingestion", "SELECT source_name, status, time FROM ingestion_log "
+                      "WHERE time >= 5 AND status IN ('SUCCESS') ORDER BY time", type="trino")
         job.wait(wait_interval=0.01)
         assert job.success()
-        rows = list(job.result())
-    assert rows == [["s", None, None, "SUCCESS", None, None, None, 10]]
-    assert [r.path for r in fake_td.requests][:2] == ["/v3/job/issue/trino/src_db",
+        assert list(job.result()) == [["s", "SUCCESS", 10], ["t", "SUCCESS", 1704067200]]
+        assert [c[0] for c in job.result_schema] == ["source_name", "status", "time"]
+        # Trino and TD functions run as the local engine runs them, not as Python filters
+        job = c.query("src_ingestion", "SELECT TD_TIME_FORMAT(max(time), 'yyyy-MM-dd', 'UTC') "
+                      "AS day, count(*) AS n FROM ingestion_log WHERE TD_TIME_RANGE(time, "
+                      "'2023-12-31', NULL)", type="trino")
+        job.wait(wait_interval=0.01)
+        assert list(job.result()) == [["2024-01-01", 1]]
+    assert [r.path for r in fake_td.requests][:2] == ["/v3/job/issue/trino/src_ingestion",
                                                       "/v3/job/status/4242"]
 
 
+def test_the_result_is_served_as_json_lines_too(fake_td):
+    fake_td.log_rows = [{"source_name": "s", "status": "ERROR", "error_message": "a\nb",
+                         "time": 7}]
+    with _client(fake_td) as c:
+        job = c.query("src_ingestion", "SELECT source_name, error_message, time FROM "
+                      "ingestion_log", type="trino")
+        job.wait(wait_interval=0.01)
+        assert list(job.result_format("json")) == [["s", "a\nb", 7]]
+    assert fake_td.calls("GET", "/v3/job/result/4242")[-1].query["format"] == "json"
+
+
+def test_a_query_that_fails_ends_its_job_in_error_with_the_reason(fake_td):
+    fake_td.log_rows = None  # the database exists, the log table does not
+    with _client(fake_td) as c:
+        job = c.query("src_ingestion", "SELECT * FROM ingestion_log", type="trino")
+        job.wait(wait_interval=0.01)
+        assert job.status() == "error" and not job.success()
+        assert "ingestion_log does not exist" in job.debug["stderr"]
+
+
+def test_a_database_the_fake_does_not_have_is_not_found(fake_td):
+    from tdclient.errors import NotFoundError
+
+    with _client(fake_td) as c, pytest.raises(NotFoundError, match="'nowhere' does not exist"):
+        c.query("nowhere", "SELECT 1", type="trino")
+
+
 def test_the_fake_refuses_a_wrong_key_and_echoes_it(fake_td):
-    import tdclient
     from tdclient.errors import AuthError
 
-    with tdclient.Client(apikey="wrong", endpoint=fake_td.url, max_cumul_retry_delay=-1) as c, \
-            pytest.raises(AuthError, match="TD1 wrong"):
+    with _client(fake_td, "wrong") as c, pytest.raises(AuthError, match="TD1 wrong"):
         c.query("db", "SELECT 1", type="trino")

@@ -92,3 +92,53 @@ def test_td_client_debug_logs_are_masked(repo, td_env, caplog):
         fetch_log(config, "src_ingestion", "ingestion_log", datetime.now(UTC) - timedelta(1))
     assert "REST GET call" in caplog.text  # td-client logged its requests, headers included
     assert API_KEY not in caplog.text
+
+
+DEBUG_COMMANDS = [("push", "--revision", "r1"), ("push", "--dry-run"), ("secrets",),
+                  ("secrets", "--dry-run"), ("status",)]
+
+
+def _installed(repo: Path, td_env, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TD_API_KEY": API_KEY, "TD_API_ENDPOINT": td_env.url,
+           "TD_WORKFLOW_ENDPOINT": td_env.url}
+    return subprocess.run([str(BIN / "tdgen"), "--debug", *args, "--root", str(repo)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("args", DEBUG_COMMANDS, ids=" ".join)
+def test_debug_shows_neither_the_key_nor_a_secret_value_when_td_echoes_them(repo, td_env,
+                                                                            args):
+    values = credentials(repo)
+    echo = f"request refused: Authorization: TD1 {API_KEY}"
+    for call in ("PUT /api/projects", "POST /v3/job/issue/trino/src_ingestion"):
+        td_env.fail[call] = (500, echo)
+    for key, value in values.items():  # a server that quotes the body it refuses
+        td_env.fail[f"PUT /api/projects/11/secrets/{key}"] = (400, f"{echo}; bad {value!r}")
+    if args[0] == "push":  # push asks TD for the project's secret keys first
+        td_env.fail["GET /api/projects"] = (500, echo)
+    if args == ("secrets", "--dry-run"):  # a dry run only reads
+        td_env.fail["GET /api/projects/11/secrets"] = (500, echo)
+    if args == ("push", "--dry-run"):  # a key with no local value: the dry run asks TD
+        credentials(repo, [k for k in values if k != "onetrust_base_url"])
+    done = _installed(repo, td_env, *args)
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "Traceback" in done.stderr  # --debug: the error is raised, not summarised
+    output = done.stdout + done.stderr
+    assert API_KEY not in output
+    assert all(value not in output for value in values.values()), "a secret value was shown"
+    if args == ("secrets",):
+        assert "bad '****'" in output  # the server's message is kept, masked
+
+
+@pytest.mark.parametrize("args", DEBUG_COMMANDS, ids=" ".join)
+def test_debug_shows_neither_the_key_nor_a_secret_value_when_all_goes_well(repo, td_env,
+                                                                          args):
+    from datetime import UTC, datetime
+
+    values = credentials(repo)
+    td_env.log_rows = healthy_log(repo, datetime.now(UTC))
+    done = _installed(repo, td_env, *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert API_KEY not in output
+    assert all(value not in output for value in values.values())

@@ -70,7 +70,14 @@ def test_push_uploads_the_workflows_folder_as_a_new_revision(ready, td_env):
     assert put.headers["content-type"] == "application/gzip"
     assert put.headers["authorization"] == f"TD1 {API_KEY}"
     assert tar_names(put.body) == expected
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(put.body)), mode="r:") as tar:
+        for member in tar.getmembers():  # the bytes and the permission bits of each file
+            source = ready / "workflows" / member.name
+            assert tar.extractfile(member).read() == source.read_bytes(), member.name
+            assert member.mode == source.stat().st_mode & 0o7777, member.name
+    assert "credentials_ingestion.json" not in str(tar_names(put.body))
     assert "pushed project ingestion (id 11), revision rev-1" in result.stdout
+    assert td_env.projects["ingestion"]["revision"] == "rev-1"
     assert "with the TD CLI: cd workflows && td wf push ingestion --revision rev-1" \
         in result.stdout
 
@@ -100,7 +107,21 @@ def test_a_dry_run_lists_the_files_and_their_size_and_uploads_nothing(ready, td_
     total = sum((ready / "workflows" / n).stat().st_size for n in workflow_files(ready))
     assert f"{len(workflow_files(ready))} files, {total} bytes" in result.stdout
     assert "dry run: nothing was uploaded" in result.stdout
+    assert "pre-flight: passed (tdgen check: no error; 8 secret key(s) used, each with a " \
+           "value; size within the limit)" in result.stdout
     assert "cd workflows && td wf push ingestion" in result.stdout
+
+
+def test_a_dry_run_that_fails_the_pre_flight_still_lists_the_files(project, td_env):
+    write_fast_settings(project)
+    credentials(project, [k for k in EXAMPLE_KEYS if k != "pinterest_sftp_password"])
+    result = tdgen(project, "push", "--dry-run")
+    assert result.exit_code == 1
+    for name in workflow_files(project):
+        assert re.search(rf"^\s+\d+  {re.escape(name)}$", result.stdout, re.MULTILINE), name
+    assert "pre-flight: failed, 1 problem (listed on stderr)" in result.stdout
+    assert "secret: ${secret:pinterest_sftp_password} (used in " in result.stderr
+    assert td_env.calls("PUT") == []
 
 
 def test_the_default_revision_is_a_utc_timestamp_and_the_git_commit(tmp_path):

@@ -97,15 +97,45 @@ def test_a_missing_credentials_file_points_to_the_example(pushed):
     assert "copy credentials_ingestion.example.json" in result.stderr
 
 
-def test_keys_no_workflow_uses_are_refused_unless_all(pushed, td_env):
+def test_keys_nothing_references_are_reported_and_uploaded_only_with_all(pushed, td_env):
     values = credentials(pushed, [*EXAMPLE_KEYS, "old_api_token"])
-    refused = tdgen(pushed, "secrets")
-    assert refused.exit_code == 2
-    assert "no ${secret:...} in workflows/ references: old_api_token" in refused.stderr
-    assert td_env.calls("PUT") == []
+    values["old_api_token"] = "0ld-t0ken-value"
+    (pushed / "credentials_ingestion.json").write_text(json.dumps(values))
+    default = tdgen(pushed, "secrets")
+    assert default.exit_code == 0, default.output
+    assert "unused  old_api_token: no ${secret:...} in workflows/ references it (not " \
+           "uploaded; --all uploads it)" in default.stdout
+    assert "8 set, 0 unchanged, 1 unused (project ingestion, id 11)" in default.stdout
+    assert "/api/projects/11/secrets/old_api_token" not in [r.path for r in td_env.calls("PUT")]
+    assert "old_api_token" not in td_env.secrets["11"]
     allowed = tdgen(pushed, "secrets", "--all")
-    assert allowed.exit_code == 0 and "9 set" in allowed.stdout
+    assert allowed.exit_code == 0 and "1 set, 8 unchanged, 1 unused" in allowed.stdout
+    assert "(uploaded anyway (--all))" in allowed.stdout
+    assert td_env.secrets["11"]["old_api_token"] == "0ld-t0ken-value"
+    never_shows_a_value(default, values)
     never_shows_a_value(allowed, values)
+
+
+def test_keys_the_workflows_use_but_the_file_lacks_are_reported(pushed, td_env):
+    td_env.secrets["11"]["pinterest_sftp_user"] = "set-earlier"
+    values = credentials(pushed, [k for k in EXAMPLE_KEYS
+                                  if k not in ("pinterest_sftp_user", "onetrust_access_token")])
+    result = tdgen(pushed, "secrets")
+    assert result.exit_code == 1  # onetrust_access_token has a value nowhere
+    assert "missing  onetrust_access_token: used in " \
+           "config/onetrust_collection_point_hist_load.yml, " in result.stdout
+    assert "no value in credentials_ingestion.json (and not set on TD: the workflows that " \
+           "use it will fail)" in result.stdout
+    assert "missing  pinterest_sftp_user: used in config/pinterest_ad_groups_load.yml" \
+        in result.stdout and "(already set on TD, kept)" in result.stdout
+    assert "6 set, 0 unchanged, 2 missing (1 not on TD)" in result.stdout
+    assert "error: 1 secret(s) used by the workflows have no value (onetrust_access_token)" \
+        in result.stderr
+    assert len(td_env.calls("PUT")) == 6  # what has a value is uploaded all the same
+    assert td_env.secrets["11"]["pinterest_sftp_user"] == "set-earlier"  # kept
+    dry = tdgen(pushed, "secrets", "--dry-run")
+    assert dry.exit_code == 1 and "2 missing (1 not on TD)" in dry.stdout
+    never_shows_a_value(result, values)
 
 
 def test_placeholders_are_refused(pushed, td_env):

@@ -10,7 +10,7 @@ import pytest
 
 from generator.errors import UsageError
 from generator.formats import load_formats
-from generator.td.ingestion_log import ERROR, SUCCESS, LogRow, log_query
+from generator.td.ingestion_log import ERROR, STARTED, SUCCESS, LogRow, log_query
 from generator.td.status import (
     FULL,
     HISTORY,
@@ -47,13 +47,19 @@ def at(hours_before_now: float) -> int:
 
 
 def row(status, start, end, logged, table="orders", message=None, workflow="shop_ingest_inc",
-        source="shop") -> LogRow:
-    return LogRow(source, workflow, table, status, start, end, message, logged)
+        source="shop", log_id=None, records=None) -> LogRow:
+    return LogRow(source, workflow, table, status, start, end, message, logged, log_id,
+                  records)
 
 
 def window(start_h, end_h, table="orders", **kw) -> LogRow:
     """A SUCCESS window [now - start_h, now - end_h), logged at its end."""
     return row(SUCCESS, ts(start_h), ts(end_h), at(end_h), table, **kw)
+
+
+def started(start_h, end_h, log_id, table="orders") -> LogRow:
+    """The STARTED row of the window [now - start_h, now - end_h), logged at its end."""
+    return row(STARTED, ts(start_h), ts(end_h), at(end_h), table, log_id=log_id)
 
 
 def orders(kind=INCREMENTAL, overlap=timedelta(0), fmt=MILLIS, table="orders",
@@ -99,10 +105,13 @@ def test_errors_since_the_last_success_are_a_streak_with_the_last_message():
     assert t.problems == ["2 ERROR(s) since the last SUCCESS; last: HTTP 429 rate limited"]
 
 
-def test_a_success_after_errors_ends_the_streak():
+def test_a_success_after_errors_ends_the_streak_and_the_last_error_is_kept():
     rows = [row(ERROR, ts(30), None, at(25), message="boom"), window(30, 2)]
     report, t = one(rows)
-    assert report.healthy and t.error_streak == 0 and t.last_error is None
+    assert report.healthy and t.error_streak == 0 and t.state == "ok"
+    assert (t.last_error, t.last_error_at) == ("boom", NOW - timedelta(hours=25))
+    assert t.notes == [(f"last ERROR {(NOW - timedelta(hours=25)).isoformat()[:19]}Z, "
+                        "recovered since: boom")]
 
 
 def test_a_hole_between_successive_windows():
@@ -176,6 +185,60 @@ def test_tables_of_no_spec_and_workflow_errors_are_reported_too():
     assert not report.healthy
 
 
+def test_rows_loaded_by_the_last_success_and_over_the_period():
+    rows = [window(30, 20, records=100), window(20, 10, records=7),
+            window(10, 1, records=0), row(ERROR, ts(1), None, at(0.5), message="x")]
+    _, t = one(rows)
+    assert (t.successes, t.rows_last, t.rows_period) == (3, 0, 107)
+
+
+def test_a_started_row_that_never_finished_is_failing_once_older_than_stale_after():
+    rows = [started(30, 20, "1-1-orders"), window(30, 20, log_id="1-1-orders"),
+            started(20, 10, "2-1-orders")]  # run 2 never logged SUCCESS or ERROR
+    report, t = one(rows, stale_after=timedelta(hours=5))
+    [u] = t.unfinished
+    assert (u.log_id, u.start_time, u.end_time) == ("2-1-orders", ts(20), ts(10))
+    assert u.age == timedelta(hours=10) and u.stuck and not u.superseded
+    assert not report.healthy and t.state == "failing"
+    assert t.problems[-1] == (f"STARTED 10h ago and never finished (log_id 2-1-orders, window "
+                              f"[{ts(20)}, {ts(10)})): the load was killed or hangs, and no "
+                              "later SUCCESS replaced it")
+
+
+def test_a_recent_started_row_is_running_and_a_superseded_one_is_only_a_note():
+    running = [window(30, 20, log_id="1-1-orders"), started(20, 1, "2-1-orders")]
+    report, t = one(running)  # one hour old, stale after two days
+    assert report.healthy and t.unfinished[0].stuck is False
+    assert "still running?" in t.notes[0]
+    killed = [started(30, 20, "1-1-orders"), started(30, 5, "2-1-orders"),
+              window(30, 5, log_id="2-1-orders")]
+    report, t = one(killed, stale_after=timedelta(hours=6))
+    assert report.healthy and [u.log_id for u in t.unfinished] == ["1-1-orders"]
+    assert t.unfinished[0].superseded and "a later SUCCESS loaded the table" in t.notes[0]
+
+
+def test_an_error_ends_its_started_row_and_rows_without_log_id_are_not_judged():
+    rows = [window(30, 20), started(20, 10, "2-1-orders"),
+            row(ERROR, ts(20), ts(10), at(10), message="boom", log_id="2-1-orders"),
+            row(STARTED, ts(20), ts(5), at(5))]  # a legacy row: no log_id
+    _, t = one(rows)
+    assert t.unfinished == [] and t.error_streak == 1
+
+
+def test_tables_are_sorted_worst_first():
+    expected = [orders(table=name) for name in ("a_ok", "b_stale", "c_hole", "d_failing",
+                                                "e_ok")]
+    rows = [window(10, 1, "a_ok"), window(10, 1, "e_ok"), window(100, 80, "b_stale"),
+            window(30, 20, "c_hole"), window(18, 1, "c_hole"),
+            window(30, 20, "d_failing"), row(ERROR, ts(20), None, at(1), "d_failing")]
+    report = analyse(rows, expected, NOW, TWO_DAYS)
+    assert [(t.table, t.state) for t in report.tables] == [
+        ("d_failing", "failing"), ("c_hole", "hole"), ("b_stale", "stale"), ("a_ok", "ok"),
+        ("e_ok", "ok")]
+    assert report.counts() == {"failing": 1, "hole": 1, "overlap": 0, "invalid": 0,
+                               "stale": 1, "ok": 2}
+
+
 def test_durations():
     assert parse_duration("2d") == TWO_DAYS
     assert parse_duration("1d12h") == timedelta(hours=36)
@@ -191,13 +254,18 @@ def test_the_log_query_is_valid_trino():
     query = log_query("ingestion_log", NOW - timedelta(days=30))
     assert tsv.validate(query).valid
     assert f"WHERE time >= {int((NOW - timedelta(days=30)).timestamp())}" in query
+    assert "status IN ('STARTED', 'SUCCESS', 'ERROR', 'SKIPPED')" in query
+    only = log_query("ingestion_log", NOW, ["shop", "o'brien"])
+    assert tsv.validate(only).valid and "source_name IN ('shop', 'o''brien')" in only
 
 
 # --- end to end: td-client against the fake server ------------------------------------------
 
-def log(source, workflow, table, status, start, end, logged: datetime, message=None) -> dict:
-    return {"source_name": source, "workflow_name": workflow, "table_name": table,
-            "status": status, "start_time": start, "end_time": end, "error_message": message,
+def log(source, workflow, table, status, start, end, logged: datetime, message=None,
+        log_id=None, records=None) -> dict:
+    return {"log_id": log_id, "source_name": source, "workflow_name": workflow,
+            "table_name": table, "status": status, "start_time": start, "end_time": end,
+            "records_processed": records, "error_message": message,
             "time": int(logged.timestamp())}
 
 
@@ -214,10 +282,11 @@ def healthy_log(project: Path, now: datetime) -> list[dict]:
         end = now - timedelta(hours=1)
         start = end - timedelta(hours=6)
         text = fmt.format if fmt else (lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
-        rows.append(log(t.source, t.workflow, t.table, "STARTED",
-                        text(start) if t.kind == INCREMENTAL else None, text(end), end))
-        rows.append(log(t.source, t.workflow, t.table, SUCCESS,
-                        text(start) if t.kind == INCREMENTAL else None, text(end), end))
+        window = (text(start) if t.kind == INCREMENTAL else None, text(end))
+        rows.append(log(t.source, t.workflow, t.table, "STARTED", *window, end,
+                        log_id=f"7-1-{t.table}"))
+        rows.append(log(t.source, t.workflow, t.table, SUCCESS, *window, end,
+                        log_id=f"7-1-{t.table}", records=10))
     return rows
 
 
@@ -239,31 +308,246 @@ def test_status_reads_the_log_through_td_client(project, td_env):
     unhealthy = [t for t in report["tables"] if not t["healthy"]]
     assert [(t["table"], t["error_streak"], t["last_error"]) for t in unhealthy] == [
         ("klaviyo_events", 1, "429 Too Many Requests")]
+    assert report["tables"][0]["table"] == "klaviyo_events"  # worst first
     assert "klaviyo_retired" not in result.stdout  # logged before --since: not read
-    assert all(t["lag_seconds"] == pytest.approx(3600, abs=120)
+    assert all(t["lag_seconds"] == pytest.approx(3600, abs=120) and t["rows_last"] == 10
                for t in report["tables"] if t["kind"] in (INCREMENTAL, FULL))
     assert "query job 4242 is running" in result.stderr
 
 
 def test_status_exits_0_when_every_table_is_healthy(project, td_env):
+    import re
+
     write_fast_settings(project)
     td_env.log_rows = healthy_log(project, datetime.now(UTC))
     result = tdgen(project, "status")
     assert result.exit_code == 0, result.output
     assert "all healthy" in result.stdout
-    assert "ok   klaviyo.klaviyo_events [incremental, klaviyo_ingest_inc]" in result.stdout
+    assert re.search(r"^ok +klaviyo +klaviyo_events +incremental +\S+ +1h +10 +10 +0 +0$",
+                     result.stdout, re.MULTILINE), result.stdout
 
 
-def test_a_failed_query_job_is_a_failure_with_its_reason(project, td_env):
+def test_a_missing_log_table_is_a_failure_that_says_how_to_create_it(project, td_env):
     write_fast_settings(project)
-    td_env.job_statuses = ["running", "error"]
-    td_env.job_stderr = "Query failed: Table src_ingestion.ingestion_log does not exist"
+    td_env.log_rows = None  # the database exists; no workflow has run yet
     result = tdgen(project, "status")
     assert result.exit_code == 1
-    assert "query job 4242 on src_ingestion ended error: Query failed: Table " \
-           "src_ingestion.ingestion_log does not exist" in result.stderr
+    assert "query job 4242 on src_ingestion ended error: " in result.stderr
+    assert "ingestion_log does not exist" in result.stderr
+    assert "the workflows create src_ingestion.ingestion_log on their first run" \
+        in result.stderr
 
 
-def test_a_bad_duration_is_a_usage_error(project):
+def test_a_missing_database_is_a_configuration_error_with_the_fix(project, td_env):
+    write_fast_settings(project)
+    settings = project / "tdgen.yml"
+    settings.write_text(settings.read_text().replace("src: src_ingestion", "src: src_ingest"))
+    result = tdgen(project, "status")
+    assert result.exit_code == 2
+    assert "TD has no database src_ingest at http://127.0.0.1:" in result.stderr
+    assert "check databases.src in tdgen.yml" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_an_unreachable_td_is_one_message_with_the_fix(project, td_env, monkeypatch):
+    import socket
+
+    write_fast_settings(project)
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("TD_API_ENDPOINT", f"http://127.0.0.1:{port}")
+    result = tdgen(project, "status")
+    assert result.exit_code == 1
+    assert f"cannot reach TD at http://127.0.0.1:{port} (" in result.stderr
+    assert "check the network" in result.stderr and "TD_API_ENDPOINT" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_duration_or_instant_or_source_is_a_usage_error(project):
     result = tdgen(project, "status", "--stale-after", "soon")
     assert result.exit_code == 2 and "--stale-after: 'soon' is not a duration" in result.stderr
+    result = tdgen(project, "status", "--now", "yesterday")
+    assert result.exit_code == 2 and "--now: 'yesterday' is not an ISO 8601" in result.stderr
+    result = tdgen(project, "status", "--source", "shopify", "--local")
+    assert result.exit_code == 2
+    assert "--source: no source named shopify in sources/ (known: google_bigquery, klaviyo, " \
+           "onetrust, pinterest, shopify_v2)" in result.stderr
+
+
+# --- end to end: simulated runs on the local engine, then status through td-client ---------
+
+SIM_START = datetime(2026, 11, 1, tzinfo=UTC)
+SIM_EVERY = timedelta(hours=12)
+SIM_RUNS = 5
+AFTER_LAST_RUN = SIM_START + SIM_EVERY * (SIM_RUNS - 1) + timedelta(hours=1)
+PRODUCTS, VARIANTS = "shopify_v2_products", "shopify_v2_product_variants"
+
+
+@pytest.fixture(scope="module")
+def simulations(tmp_path_factory):
+    """Five runs of shopify_v2 twelve hours apart, written to DuckDB files by the local engine:
+    ``recovered`` (products fails in run 3 and is reloaded in run 4) and ``failing`` (products
+    fails in runs 4 and 5, the last ones)."""
+    from generator.local.simulate import Failure, run_local
+
+    made = {}
+    for name, failures in (("recovered", ["products@3"]),
+                           ("failing", ["products@4", "products@5"])):
+        path = tmp_path_factory.mktemp("sim") / f"{name}.duckdb"
+        sim = run_local(REPO, "shopify_v2", runs=SIM_RUNS, every=SIM_EVERY, start=SIM_START,
+                        failures=[Failure.parse(f) for f in failures], db_path=path,
+                        fresh=True)
+        assert [r.success for r in sim.runs] == [
+            not any(f.endswith(f"@{r.number}") for f in failures) for r in sim.runs]
+        made[name] = (path, sim.log())
+        sim.engine.close()
+    return made
+
+
+@pytest.fixture
+def served(simulations, project, td_env, tmp_path):
+    """Serve a copy of one simulation's DuckDB file from the fake TD; returns its path."""
+    import shutil
+
+    write_fast_settings(project)
+
+    def serve(name: str) -> tuple[Path, list[dict]]:
+        path, rows = simulations[name]
+        copy = tmp_path / path.name
+        shutil.copyfile(path, copy)
+        td_env.db_path = copy
+        return copy, rows
+    return serve
+
+
+def execute(path: Path, sql: str) -> None:
+    from generator.local.sqlengine import SqlEngine
+
+    with SqlEngine(path) as engine:
+        engine.execute(sql)
+
+
+def status_json(project: Path, *args: str, now: datetime = AFTER_LAST_RUN):
+    result = tdgen(project, "status", "--source", "shopify_v2", "--now",
+                   now.isoformat(), "--format", "json", *args)
+    return result, json.loads(result.stdout)
+
+
+def by_table(report: dict) -> dict:
+    return {t["table"]: t for t in report["tables"]}
+
+
+def test_simulated_runs_that_recovered_are_healthy(served, project, td_env):
+    _, rows = served("recovered")
+    result, report = status_json(project)
+    assert result.exit_code == 0, result.output
+    [issue] = td_env.calls("POST")
+    assert "source_name IN ('shopify_v2')" in issue.body.decode()
+    tables = by_table(report)
+    assert set(tables) == {PRODUCTS, VARIANTS, f"{PRODUCTS}_hist", f"{VARIANTS}_hist"}
+    products = tables[PRODUCTS]
+    assert products["state"] == "ok" and products["error_streak"] == 0
+    assert products["last_end"] == "2026-11-03T00:00:00.000Z"
+    assert products["lag_seconds"] == 3600  # --now is an hour after the last window
+    successes = [r for r in rows if r["table_name"] == PRODUCTS and r["status"] == "SUCCESS"]
+    assert products["rows_period"] == sum(r["records_processed"] for r in successes)
+    assert products["rows_last"] == successes[-1]["records_processed"]
+    assert "injected failure of products in run 3" in products["last_error"]
+    assert products["unfinished"] == [] and products["gaps"] == []
+    text = tdgen(project, "status", "--source", "shopify_v2", "--now", "2026-11-03T01:00:00Z")
+    assert text.exit_code == 0 and "4 table(s), all healthy" in text.stdout
+    assert "recovered since: TD job failed: injected failure of products in run 3" in text.stdout
+
+
+def test_the_last_runs_failing_is_an_error_streak_and_exit_1(served, project):
+    served("failing")
+    result, report = status_json(project)
+    assert result.exit_code == 1
+    first_two = report["tables"][:2]
+    assert {(t["table"], t["state"], t["error_streak"]) for t in first_two} == {
+        (PRODUCTS, "failing", 2), (None, "failing", 2)}  # the table and its workflow
+    products = by_table(report)[PRODUCTS]
+    assert "injected failure of products in run 5" in products["last_error"]
+    assert products["last_error_at"] == "2026-11-03T00:00:00Z"
+    assert products["last_end"] == "2026-11-02T00:00:00.000Z"  # run 3's window
+    assert products["lag_seconds"] == 25 * 3600
+    assert by_table(report)[VARIANTS]["state"] == "ok"
+    assert report["counts"]["failing"] == 2 and report["healthy"] is False
+    text = tdgen(project, "status", "--source", "shopify_v2", "--now", "2026-11-03T01:00:00Z")
+    lines = text.stdout.splitlines()
+    assert lines[0].split() == ["state", "source", "table", "kind", "last", "window", "end",
+                                "lag", "rows", "last", "rows", "period", "errors",
+                                "unfinished"]
+    assert lines[1].startswith("FAILING") and lines[2].startswith("FAILING")
+    assert "2 ERROR(s) since the last SUCCESS; last: TD job failed: injected failure of " \
+           "products in run 5" in text.stdout
+    assert "5 table(s), 2 with problems (2 failing)" in text.stdout
+
+
+def test_a_success_row_missing_from_the_log_is_a_hole(served, project):
+    path, _ = served("recovered")
+    execute(path, "DELETE FROM src_ingestion.ingestion_log WHERE log_id = "
+                  f"'2-1-{PRODUCTS}' AND status = 'SUCCESS'")
+    result, report = status_json(project)
+    assert result.exit_code == 1
+    products = report["tables"][0]
+    assert (products["table"], products["state"]) == (PRODUCTS, "hole")
+    assert products["gaps"] == [{"kind": "hole", "end": "2026-11-01T00:00:00.000Z",
+                                 "next_start": "2026-11-01T12:00:00.000Z",
+                                 "seconds": 12 * 3600.0}]
+    # its STARTED row is left without an end; run 4 reloaded the table since: only a note
+    [unfinished] = products["unfinished"]
+    assert unfinished["log_id"] == f"2-1-{PRODUCTS}" and unfinished["superseded"]
+    assert products["problems"] == [("hole of 12h between 2026-11-01T00:00:00.000Z and "
+                                     "2026-11-01T12:00:00.000Z")]
+
+
+def test_a_load_that_never_ended_fails_once_older_than_stale_after(served, project):
+    path, _ = served("failing")
+    execute(path, "DELETE FROM src_ingestion.ingestion_log WHERE log_id LIKE '5-1-%' "
+                  "AND status = 'ERROR'")  # run 5 was killed: no ERROR row, no _error task
+    result, report = status_json(project)
+    products = by_table(report)[PRODUCTS]
+    assert products["unfinished"][0]["log_id"] == f"5-1-{PRODUCTS}"
+    assert not products["unfinished"][0]["stuck"]  # an hour old: maybe still running
+    assert products["error_streak"] == 1 and result.exit_code == 1  # run 4 failed
+    later = AFTER_LAST_RUN + timedelta(hours=2)
+    result, report = status_json(project, "--stale-after", "2h", now=later)
+    products = by_table(report)[PRODUCTS]
+    assert products["unfinished"][0]["stuck"] and products["state"] == "failing"
+    assert any(p.startswith(f"STARTED 3h ago and never finished (log_id 5-1-{PRODUCTS}")
+               for p in products["problems"])
+
+
+def test_stale_tables_after_the_runs_stop(served, project):
+    served("recovered")
+    result, report = status_json(project, now=AFTER_LAST_RUN + timedelta(days=3))
+    assert result.exit_code == 1
+    tables = by_table(report)
+    assert tables[PRODUCTS]["state"] == tables[VARIANTS]["state"] == "stale"
+    assert tables[f"{PRODUCTS}_hist"]["state"] == "ok"  # history is never stale
+    assert [t["state"] for t in report["tables"]] == ["stale", "stale", "ok", "ok"]
+
+
+def test_local_reads_the_same_file_and_reports_the_same(served, project, td_env):
+    import shutil
+
+    path, _ = served("failing")
+    _, remote = status_json(project)
+    _, local = status_json(project, "--local", str(path))
+    assert len(td_env.calls("POST")) == 1  # --local did not ask TD
+    assert local["origin"] == str(path) and remote["origin"].startswith("TD")
+    del local["origin"], remote["origin"]
+    assert local == remote
+    (project / ".tdgen").mkdir(exist_ok=True)
+    shutil.copyfile(path, project / ".tdgen" / "local.duckdb")
+    _, default = status_json(project, "--local")  # default FILE: .tdgen/local.duckdb
+    del default["origin"]
+    assert default == remote
+
+
+def test_local_without_a_database_says_to_run_locally_first(project):
+    result = tdgen(project, "status", "--local")
+    assert result.exit_code == 2
+    assert "no local engine database; run `tdgen run-local SOURCE` first" in result.stderr

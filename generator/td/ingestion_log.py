@@ -1,9 +1,13 @@
-"""``ingestion_log`` on TD: the rows ``tdgen status`` judges, read through td-client.
+"""``ingestion_log``: the rows ``tdgen status`` judges, read from TD or from a local DuckDB file.
 
-A Trino job on the source database (``databases.src``) selects the SUCCESS and ERROR rows
-logged since a given instant; td-client issues it, polls it and reads the result. The key is
-masked in every error and in td-client's own log records (its debug log prints the request
-headers).
+One Trino query (``log_query``) selects the STARTED, SUCCESS, ERROR and SKIPPED rows logged
+since a given instant, optionally of some sources only. On TD it runs as a Trino job on the
+source database (``databases.src``) through td-client (``fetch_log``); locally the same query
+runs on the local engine's DuckDB file (``read_local_log``), which ``tdgen run-local`` fills.
+
+Errors become one message with the fix: a refused key, a missing database or log table, an
+unreachable endpoint. The key is masked in every error and in td-client's own log records (its
+debug log prints the request headers).
 """
 
 from __future__ import annotations
@@ -11,14 +15,18 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from ..errors import ConfigError
 from .config import RemoteError, TdConfig, redact
 
-SUCCESS, ERROR = "SUCCESS", "ERROR"
-LOG_COLUMNS = ("source_name", "workflow_name", "table_name", "status", "start_time",
-               "end_time", "error_message", "time")
+STARTED, SUCCESS, ERROR, SKIPPED = "STARTED", "SUCCESS", "ERROR", "SKIPPED"
+STATUSES = (STARTED, SUCCESS, ERROR, SKIPPED)
+FINISHED = (SUCCESS, ERROR, SKIPPED)  # a row of these ends the STARTED row of its log_id
+LOG_COLUMNS = ("log_id", "source_name", "workflow_name", "table_name", "status", "start_time",
+               "end_time", "records_processed", "error_message", "time")
 QUERY_TIMEOUT_SECONDS = 1800
+LOCAL_DB = ".tdgen/local.duckdb"  # where `tdgen run-local` keeps its database
 _TDCLIENT_LOGGERS = ("tdclient", "tdclient.api", "tdclient.job_api", "tdclient.util")
 
 
@@ -34,53 +42,121 @@ class LogRow:
     end_time: str | None = None
     error_message: str | None = None
     time: int | None = None  # unix seconds when the row was logged
+    log_id: str | None = None  # shared by a load's STARTED row and the row that ends it
+    records_processed: int | None = None  # rows loaded (SUCCESS rows)
 
     @classmethod
     def from_mapping(cls, data: dict) -> LogRow:
         values = {c: data.get(c) for c in LOG_COLUMNS}
-        values["time"] = int(values["time"]) if values["time"] is not None else None
+        for column in ("time", "records_processed"):
+            values[column] = int(values[column]) if values[column] is not None else None
         return cls(**values)
 
 
-def log_query(table: str, since: datetime) -> str:
-    """The Trino query of the SUCCESS and ERROR rows logged since ``since``."""
-    return (f"SELECT {', '.join(LOG_COLUMNS)}\nFROM {table}\n"
-            f"WHERE time >= {int(since.timestamp())}\n"
-            f"  AND status IN ('{SUCCESS}', '{ERROR}')\nORDER BY time")
+def log_query(table: str, since: datetime, sources: list[str] | None = None) -> str:
+    """The Trino query of the log rows logged since ``since`` (of ``sources`` only, if given)."""
+    listed = ", ".join(f"'{s}'" for s in STATUSES)
+    where = [f"time >= {int(since.timestamp())}", f"status IN ({listed})"]
+    if sources:
+        names = ", ".join("'" + s.replace("'", "''") + "'" for s in sources)
+        where.append(f"source_name IN ({names})")
+    return (f"SELECT {', '.join(LOG_COLUMNS)}\nFROM {table}\nWHERE "
+            + "\n  AND ".join(where) + "\nORDER BY time")
 
 
 def fetch_log(config: TdConfig, database: str, table: str, since: datetime,
-              on_job=None) -> list[LogRow]:
+              on_job=None, sources: list[str] | None = None) -> list[LogRow]:
     """The log rows since ``since``, through td-client (a Trino job on ``database``)."""
     import tdclient
     from tdclient import errors as td_errors
 
     key = config.require_key()
+    where = f"{database}.{table} on TD at {config.api_endpoint}"
     with _redacted_logging(key), tdclient.Client(
             apikey=key, endpoint=config.api_endpoint,
             max_cumul_retry_delay=config.max_retry_delay) as client:
         try:
-            job = client.query(database, log_query(table, since), type="trino")
+            job = client.query(database, log_query(table, since, sources), type="trino")
             if on_job:
                 on_job(job.job_id)
             job.wait(timeout=QUERY_TIMEOUT_SECONDS, wait_interval=config.query_wait_interval)
             if not job.success():
-                raise RemoteError(redact(_job_failure(job, database), key))
+                raise RemoteError(redact(_job_failure(job, database, table), key))
             columns = [c[0] for c in job.result_schema or []] or list(LOG_COLUMNS)
             return [LogRow.from_mapping(dict(zip(columns, row))) for row in job.result()]
         except (td_errors.AuthError, td_errors.ForbiddenError) as exc:
             raise ConfigError(redact(f"TD refused the API key ({exc}); check TD_API_KEY and "
                                      "TD_SITE (or TD_API_ENDPOINT)", key)) from None
+        except td_errors.NotFoundError as exc:
+            raise ConfigError(redact(
+                f"TD has no database {database} at {config.api_endpoint} ({exc}); check "
+                "databases.src in tdgen.yml, and TD_SITE (or TD_API_ENDPOINT): the key may "
+                "belong to another site", key)) from None
         except (td_errors.APIError, OSError, RuntimeError) as exc:
-            raise RemoteError(redact(f"reading {database}.{table} through "
-                                     f"{config.api_endpoint} failed: {exc}", key)) from None
+            unreachable = _network_cause(exc)
+            if unreachable:
+                raise RemoteError(redact(
+                    f"cannot reach TD at {config.api_endpoint} ({unreachable}); check the "
+                    "network (a proxy: HTTPS_PROXY), TD_SITE or TD_API_ENDPOINT", key)) from None
+            raise RemoteError(redact(f"reading {where} failed: {exc}", key)) from None
 
 
-def _job_failure(job, database: str) -> str:
+def read_local_log(path: Path, database: str, table: str, since: datetime,
+                   sources: list[str] | None = None) -> list[LogRow]:
+    """The same rows from the local engine's DuckDB file, by the same query (``--local``)."""
+    import duckdb
+
+    from ..local.sqlengine import SqlEngine, SqlEngineError
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: no local engine database; run `tdgen run-local SOURCE` "
+                          "first (it writes .tdgen/local.duckdb), or pass --local FILE")
+    try:
+        engine = SqlEngine(path)
+    except duckdb.Error as exc:  # a file that is not a DuckDB database, or locked
+        raise ConfigError(f"{path}: not a DuckDB database of the local engine "
+                          f"({_first_line(str(exc))})") from None
+    with engine:
+        if not engine.table_exists(database, table):
+            raise ConfigError(f"{path} has no table {database}.{table}: run `tdgen run-local "
+                              "SOURCE` with this database first")
+        try:
+            result = engine.execute(log_query(table, since, sources), database=database)
+        except SqlEngineError as exc:
+            raise ConfigError(f"{path}: reading {database}.{table} failed: "
+                              f"{_first_line(str(exc))}") from None
+    return [LogRow.from_mapping(dict(zip(result.columns, row))) for row in result.rows]
+
+
+def _job_failure(job, database: str, table: str) -> str:
     debug = job.debug or {}
     detail = (debug.get("stderr") or debug.get("cmdout") or "").strip().splitlines()
-    return (f"query job {job.job_id} on {database} ended {job.status()}"
+    text = (f"query job {job.job_id} on {database} ended {job.status()}"
             + (f": {detail[-1]}" if detail else ""))
+    lowered = " ".join(detail).lower()
+    if table.lower() in lowered and ("does not exist" in lowered or "not found" in lowered):
+        text += (f"; the workflows create {database}.{table} on their first run: push them "
+                 "and run one, or check log_table and databases.src in tdgen.yml")
+    return text
+
+
+def _network_cause(exc: BaseException) -> str | None:
+    """The innermost reason when ``exc`` comes from a connection that failed, else None."""
+    import urllib3
+
+    seen, current, reason = set(), exc, None
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, urllib3.exceptions.NewConnectionError,
+                                urllib3.exceptions.MaxRetryError,
+                                urllib3.exceptions.ProtocolError)):
+            reason = _first_line(str(current))
+        current = current.__cause__ or current.__context__
+    return reason
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
 
 
 @contextmanager

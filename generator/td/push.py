@@ -46,11 +46,16 @@ class PushResult:
     dry_run: bool
     remote: RemoteProject | None = None  # what TD answered to the upload
     notes: list[str] = field(default_factory=list)  # worth saying, not a failure
+    problems: list[str] = field(default_factory=list)  # a dry run's failed pre-flight
+    secrets_used: int = 0  # distinct ${secret:...} keys in the archived files
 
 
 def push(root: Path, config: TdConfig, revision: str | None = None, dry_run: bool = False,
          now: datetime | None = None) -> PushResult:
-    """Run the pre-flight and, unless ``dry_run``, upload the archive; return what was done."""
+    """Run the pre-flight and, unless ``dry_run``, upload the archive; return what was done.
+
+    A failed pre-flight raises ``PreflightError``, except in a dry run, whose result carries
+    the problems next to the files (the caller reports them and fails)."""
     from ..project import load_settings
 
     name = load_settings(root).project
@@ -62,9 +67,12 @@ def push(root: Path, config: TdConfig, revision: str | None = None, dry_run: boo
     if not dry_run:
         config.require_key()
     problems, notes = preflight(root, config, archive, api, name, ask_remote=not dry_run)
-    if problems:
+    if problems and not dry_run:
         raise PreflightError(problems)
-    result = PushResult(name, rev, archive, td_cli_command(name, revision), dry_run, None, notes)
+    from .secrets import secret_references
+
+    result = PushResult(name, rev, archive, td_cli_command(name, revision), dry_run, None, notes,
+                        problems, len(secret_references(root / PROJECT_FOLDER)))
     if not dry_run:
         result.remote = api.push_project(name, rev, archive.data)
     return result
@@ -172,6 +180,12 @@ def push_summary(result: PushResult, limit: int) -> str:
             lines.append(f"{e.size:>10}  {e.name}{link}")
     lines.append(f"{len(archive.entries)} files, {archive.content_size} bytes "
                  f"({archive.size} bytes as tar.gz; limit {limit})")
+    if result.problems:
+        lines.append(f"pre-flight: failed, {len(result.problems)} problem"
+                     f"{'s' if len(result.problems) != 1 else ''} (listed on stderr)")
+    else:
+        lines.append(f"pre-flight: passed (tdgen check: no error; {result.secrets_used} "
+                     "secret key(s) used, each with a value; size within the limit)")
     if result.dry_run:
         lines.append(f"dry run: nothing was uploaded (project {result.project}, revision "
                      f"{result.revision}).")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError, UsageError
@@ -35,12 +35,32 @@ _PLACEHOLDER = re.compile(r"^<.*>$", re.DOTALL)
 
 
 @dataclass(frozen=True)
+class MissingKey:
+    """A key some ``${secret:KEY}`` in workflows/ uses and credentials_ingestion.json lacks."""
+
+    key: str
+    used_in: list[str]  # the files that reference it
+    on_td: bool  # already set on the project: the workflows still get a value
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "used_in": self.used_in, "on_td": self.on_td}
+
+
+@dataclass(frozen=True)
 class SecretsResult:
     project: str
     project_id: str
     set: list[str]  # keys uploaded (or that a dry run would upload)
     unchanged: list[str]
     dry_run: bool
+    unreferenced: list[str] = field(default_factory=list)  # in the file, used by nothing
+    skipped: list[str] = field(default_factory=list)  # unreferenced and not uploaded (no --all)
+    missing: list[MissingKey] = field(default_factory=list)  # used, no value in the file
+
+    @property
+    def unresolved(self) -> list[MissingKey]:
+        """Keys the workflows use that have a value neither in the file nor on TD."""
+        return [m for m in self.missing if not m.on_td]
 
 
 def secret_references(folder: Path) -> dict[str, list[str]]:
@@ -88,11 +108,20 @@ def placeholders(root: Path, credentials: dict[str, str]) -> list[str]:
 
 def upload_secrets(root: Path, config: TdConfig, dry_run: bool = False, all_keys: bool = False,
                    force: bool = False) -> SecretsResult:
-    """Set every key of ``credentials_ingestion.json`` as a secret of the project."""
+    """Set the keys of ``credentials_ingestion.json`` as secrets of the project.
+
+    Keys no ``${secret:...}`` in workflows/ references are reported and, unless ``all_keys``,
+    not uploaded (a stale or misspelt key); keys the workflows reference that the file lacks
+    are reported with whether TD already has them. Values are never returned.
+    """
     from ..project import load_settings
 
     credentials = load_credentials(root)
-    _refuse_unusable(root, credentials, all_keys)
+    used = secret_references(root / "workflows")
+    unreferenced = sorted(set(credentials) - set(used))
+    skipped = [] if all_keys else unreferenced
+    upload = {k: v for k, v in credentials.items() if k not in skipped}
+    _refuse_placeholders(root, upload)
     name = load_settings(root).project
     api = WorkflowApi(config.workflow_endpoint, config.require_key())
     remote = api.project(name)
@@ -101,32 +130,27 @@ def upload_secrets(root: Path, config: TdConfig, dry_run: bool = False, all_keys
                          "run `tdgen push` first")
     state = SecretState.load(root, f"{config.workflow_endpoint} {remote.id}")
     listed = set(api.secret_keys(remote.id))
-    unchanged = sorted(k for k, v in credentials.items()
+    unchanged = sorted(k for k, v in upload.items()
                        if not force and k in listed and state.matches(k, v))
-    pending = sorted(k for k in credentials if k not in unchanged)
+    pending = sorted(k for k in upload if k not in unchanged)
+    missing = [MissingKey(k, files, k in listed) for k, files in used.items()
+               if k not in credentials]
     if not dry_run:
         try:
             for key in pending:
-                api.set_secret(remote.id, key, credentials[key])
-                state.record(key, credentials[key])
+                api.set_secret(remote.id, key, upload[key])
+                state.record(key, upload[key])
         finally:
             state.save()
-    return SecretsResult(name, remote.id, pending, unchanged, dry_run)
+    return SecretsResult(name, remote.id, pending, unchanged, dry_run, unreferenced, skipped,
+                         missing)
 
 
-def _refuse_unusable(root: Path, credentials: dict[str, str], all_keys: bool) -> None:
+def _refuse_placeholders(root: Path, credentials: dict[str, str]) -> None:
     unfilled = placeholders(root, credentials)
     if unfilled:
         raise ConfigError(f"{CREDENTIALS_FILE}: still a placeholder or empty: "
                           f"{', '.join(unfilled)}; fill in the real values")
-    if all_keys:
-        return
-    used = secret_references(root / "workflows")
-    unused = sorted(set(credentials) - set(used))
-    if unused:
-        raise UsageError(f"{CREDENTIALS_FILE} has keys no ${{secret:...}} in workflows/ "
-                         f"references: {', '.join(unused)}; remove them, or pass --all to "
-                         "upload them anyway")
 
 
 def _validate(key: object, value: object) -> None:
@@ -197,7 +221,22 @@ def secrets_summary(result: SecretsResult) -> str:
     verb = "would set" if result.dry_run else "set"
     lines = [f"{verb:>10}  {k}" for k in result.set]
     lines += [f"{'unchanged':>10}  {k}" for k in result.unchanged]
-    lines.append(f"{len(result.set)} {verb}, {len(result.unchanged)} unchanged (project "
-                 f"{result.project}, id {result.project_id})"
+    for key in result.unreferenced:
+        what = ("uploaded anyway (--all)" if key not in result.skipped
+                else "not uploaded; --all uploads it")
+        lines.append(f"{'unused':>10}  {key}: no ${{secret:...}} in workflows/ references "
+                     f"it ({what})")
+    for m in result.missing:
+        where = ", ".join(m.used_in[:3]) + (", ..." if len(m.used_in) > 3 else "")
+        state = ("already set on TD, kept" if m.on_td else
+                 "and not set on TD: the workflows that use it will fail")
+        lines.append(f"{'missing':>10}  {m.key}: used in {where}, no value in "
+                     f"{CREDENTIALS_FILE} ({state})")
+    counts = [f"{len(result.set)} {verb}", f"{len(result.unchanged)} unchanged"]
+    if result.unreferenced:
+        counts.append(f"{len(result.unreferenced)} unused")
+    if result.missing:
+        counts.append(f"{len(result.missing)} missing ({len(result.unresolved)} not on TD)")
+    lines.append(f"{', '.join(counts)} (project {result.project}, id {result.project_id})"
                  + ("; dry run: nothing was uploaded" if result.dry_run else ""))
     return "\n".join(lines)

@@ -60,13 +60,22 @@ class WorkflowApi:
         return sorted(s["key"] for s in answer.get("secrets") or [] if "key" in s)
 
     def set_secret(self, project_id: str, key: str, value: str) -> None:
+        """Set one secret; an error never quotes the value (a server may echo the body)."""
         body = json.dumps({"value": value}).encode("utf-8")
         self._json("PUT", f"/api/projects/{_segment(project_id)}/secrets/{_segment(key)}",
-                   None, body, "application/json")
+                   None, body, "application/json", hide=(value, json.dumps(value)[1:-1]))
 
     def _json(self, method: str, path: str, query: dict | None = None, body: bytes | None = None,
-              content_type: str | None = None) -> Any:
-        raw = self._request(method, path, query, body, content_type)
+              content_type: str | None = None, hide: tuple[str, ...] = ()) -> Any:
+        try:
+            raw = self._request(method, path, query, body, content_type)
+        except (ConfigError, RemoteError) as exc:
+            if not any(h and h in str(exc) for h in hide):
+                raise
+            text = str(exc)
+            for secret in hide:
+                text = redact(text, secret)
+            raise type(exc)(text) from None
         try:
             return json.loads(raw) if raw.strip() else {}
         except ValueError:
