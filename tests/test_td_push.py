@@ -239,3 +239,29 @@ def test_the_notes_say_when_local_secrets_are_not_on_td_yet(ready, td_env):
     assert result.exit_code == 0
     assert "note: 8 secret(s) have a value in credentials_ingestion.json but are not set on " \
            "TD yet" in result.stderr and "run `tdgen secrets`" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("push", "--revision", "r"), ("secrets",)])
+def test_an_unreachable_workflow_endpoint_is_one_message_with_the_fix(ready, monkeypatch,
+                                                                     command):
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("TD_WORKFLOW_ENDPOINT", f"http://127.0.0.1:{port}")
+    result = tdgen(ready, *command)
+    assert result.exit_code == 1
+    assert f"error: cannot reach TD Workflow at http://127.0.0.1:{port} (" in result.stderr
+    assert "check the network (a proxy: HTTPS_PROXY), TD_SITE or TD_WORKFLOW_ENDPOINT" \
+        in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_wrong_key_stops_the_push_with_the_fix_and_without_the_key(ready, monkeypatch):
+    monkeypatch.setenv("TD_API_KEY", "1/a-key-of-another-account")
+    result = tdgen(ready, "push", "--revision", "r")
+    assert result.exit_code == 2
+    assert "TD Workflow refused the API key" in result.stderr
+    assert "check TD_API_KEY and TD_SITE (or the endpoints)" in result.stderr
+    assert "1/a-key-of-another-account" not in result.output

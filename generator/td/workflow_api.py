@@ -101,8 +101,9 @@ class WorkflowApi:
             raise self._http_error(method, path, exc.code, exc.read()) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise RemoteError(redact(f"cannot reach TD Workflow at {self.endpoint}: {reason}",
-                                     self._key)) from None
+            raise RemoteError(redact(f"cannot reach TD Workflow at {self.endpoint} ({reason}); "
+                                     "check the network (a proxy: HTTPS_PROXY), TD_SITE or "
+                                     "TD_WORKFLOW_ENDPOINT", self._key)) from None
 
     def _http_error(self, method: str, path: str, code: int, body: bytes) -> Exception:
         detail = redact(_message(body), self._key)
