@@ -44,9 +44,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from ..digdag.reader import DigFile, DigLoadError, load_dig, workflow_files
+from ..digdag.reader import DigFile, DigLoadError, ReadCache, load_dig
 from ..digdag.tree import GROUP_KEYS, Task, walk
 from ..findings import ERROR, WARNING, Finding
+from .files import ProjectFiles
 
 ID = "digdag"
 TOP_KEYS = {"timezone", "_export", "schedule", "sla", "_error", "_check", "_retry", "_parallel"}
@@ -74,20 +75,23 @@ def rule(name: str) -> str:
     return f"{ID}/{name}"
 
 
-def check_project(root: Path) -> list[Finding]:
+def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding]:
+    files = files or ProjectFiles(root)
     findings: list[Finding] = []
-    for rel in workflow_files(root):
-        findings += check_workflow(root, rel)
+    for rel in files.workflow_files():
+        dig, found = files.workflow(rel)
+        findings += found if dig is None else list(check_loaded(root, dig))
     return sorted(findings)
 
 
-def load_workflow(root: Path, rel: str) -> tuple[DigFile | None, list[Finding]]:
+def load_workflow(root: Path, rel: str, reads: ReadCache | None = None
+                  ) -> tuple[DigFile | None, list[Finding]]:
     if rel[:1].isdigit() or rel[:1] in '+^@/\\:*?"<>|':
         return None, [Finding(rel, 1, 1, rule("workflow-name"), ERROR,
                               f"workflow name '{rel[:-4]}' must not start with a digit or one "
                               "of + ^ @ / \\ : * ? \" < > |")]
     try:
-        dig = load_dig(root, rel)
+        dig = load_dig(root, rel, reads)
     except DigLoadError as exc:
         f = exc.finding
         return None, [Finding(f.path, f.line, f.column, rule("load"), f.level, f.message)]

@@ -28,7 +28,8 @@ from ..digdag.reader import DigFile
 from ..digdag.template import expressions
 from ..digdag.tree import Task, walk
 from ..findings import ERROR, WARNING, Finding
-from .digdag_rules import load_workflow, referenced_files
+from .digdag_rules import referenced_files
+from .files import ProjectFiles
 
 ID = "expr"
 BUILTINS = {
@@ -62,59 +63,45 @@ def rule(name: str) -> str:
     return f"{ID}/{name}"
 
 
-def check_project(root: Path) -> list[Finding]:
-    from ..digdag.reader import workflow_files
-
+def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding]:
+    files = files or ProjectFiles(root)
     findings: list[Finding] = []
-    for rel in workflow_files(root):
-        dig, _ = load_workflow(root, rel)
-        if dig is not None:
-            findings += check_loaded(root, dig)
+    for _rel, dig in files.workflows():
+        findings += check_loaded(root, dig, files)
     return sorted(set(findings))
 
 
-def check_loaded(root: Path, dig: DigFile) -> list[Finding]:
-    _LINES.clear()  # files may change between runs in one process
+def check_loaded(root: Path, dig: DigFile, files: ProjectFiles | None = None) -> list[Finding]:
+    files = files or ProjectFiles(root)  # files may change between runs in one process
     scheduled = isinstance(dig.data.get("schedule"), dict)
     out: list[Finding] = []
     for task in walk(dig):
         if not isinstance(task.config, dict):
             continue
-        out += _task_strings(root, dig, task, scheduled)
+        out += _task_strings(files, dig, task, scheduled)
         for rel in referenced_files(task):
-            if rel and rel.endswith(".sql") and (root / rel).is_file():
-                text = (root / rel).read_text(encoding="utf-8")
-                out += _file(rel, text, task, scheduled, secrets_allowed=False)
-            elif rel and rel.endswith((".yml", ".yaml")) and (root / rel).is_file():
-                text = (root / rel).read_text(encoding="utf-8")
-                out += _file(rel, text, task, scheduled, secrets_allowed=True)
+            if rel and rel.endswith(".sql") and files.is_file(rel):
+                out += _file(rel, files.text(rel), task, scheduled, secrets_allowed=False)
+            elif rel and rel.endswith((".yml", ".yaml")) and files.is_file(rel):
+                out += _file(rel, files.text(rel), task, scheduled, secrets_allowed=True)
     return out
 
 
-def _task_strings(root: Path, dig, task: Task, scheduled: bool) -> list[Finding]:
+def _task_strings(files: ProjectFiles, dig, task: Task, scheduled: bool) -> list[Finding]:
     out = []
     own = {k: v for k, v in task.config.items() if not (isinstance(k, str) and (
         k.startswith(("+", "^")) or k in ("_do", "_else_do", "_error", "_check")))}
     for path, value in _strings(own, task.path):
         file, line, col = dig.where(path)
-        if _source_char(root, file, line, col) in ("'", '"'):
+        if _source_char(files, file, line, col) in ("'", '"'):
             col += 1  # a quoted scalar: the text starts after the quote
         allowed = _secrets_allowed(task, path[len(task.path):])
         out += check_text(value, file, line, col, task, scheduled, allowed, own)
     return out
 
 
-_LINES: dict[tuple, list[str]] = {}
-
-
-def _source_char(root: Path, file: str, line: int, col: int) -> str:
-    key = (str(root), file)
-    if key not in _LINES:
-        try:
-            _LINES[key] = (root / file).read_text(encoding="utf-8").split("\n")
-        except (OSError, UnicodeDecodeError):
-            _LINES[key] = []
-    lines = _LINES[key]
+def _source_char(files: ProjectFiles, file: str, line: int, col: int) -> str:
+    lines = files.lines(file)
     return lines[line - 1][col - 1:col] if 0 < line <= len(lines) else ""
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import yaml
 
 from .. import catalog
-from ..digdag.reader import workflow_files
 from ..digdag.template import fill_samples
 from ..digdag.tree import walk
 from ..findings import ERROR, WARNING, Finding
-from .digdag_rules import load_workflow, referenced_files
+from .digdag_rules import referenced_files
+from .files import ProjectFiles
 
 ID = "load-config"
 TD_MODES = {"append", "replace", "truncate"}
@@ -34,18 +34,16 @@ COMMON_IN = {"type", "td_authentication_id", "incremental", "parser", "decoders"
              "default_timezone", "default_timestamp_format"}
 
 
-def check_project(root: Path) -> list[Finding]:
-    files: set[str] = set()
-    for rel in workflow_files(root):
-        dig, _ = load_workflow(root, rel)
-        if dig is None:
-            continue
+def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding]:
+    files = files or ProjectFiles(root)
+    configs: set[str] = set()
+    for _rel, dig in files.workflows():
         for task in walk(dig):
             if isinstance(task.config, dict) and task.operator == "td_load>":
-                files |= {f for f in referenced_files(task) if f and (root / f).is_file()}
+                configs |= {f for f in referenced_files(task) if f and files.is_file(f)}
     findings: list[Finding] = []
-    for rel in sorted(files):
-        findings += check_config((root / rel).read_text(encoding="utf-8"), rel)
+    for rel in sorted(configs):
+        findings += check_config(files.text(rel), rel)
     return findings
 
 

@@ -19,41 +19,40 @@ from pathlib import Path
 
 import yaml
 
-from ..digdag.reader import workflow_files
 from ..digdag.tree import walk
 from ..findings import ERROR, Finding
 from ..spec.checks import _is_placeholder_id
-from .digdag_rules import load_workflow, referenced_files
+from .digdag_rules import referenced_files
+from .files import ProjectFiles
 
 ID = "references"
 _FIELD_RX = re.compile(r"\$\{[^}]*?\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def check_project(root: Path, credentials: Path | None = None) -> list[Finding]:
+def check_project(root: Path, credentials: Path | None = None,
+                  files: ProjectFiles | None = None) -> list[Finding]:
+    files = files or ProjectFiles(root)
     findings: set[Finding] = set()
-    for rel in workflow_files(root):
-        dig, _ = load_workflow(root, rel)
-        if dig is None:
-            continue
+    for _rel, dig in files.workflows():
         for task in walk(dig):
             if isinstance(task.config, dict) and task.scope.loops:
-                findings |= set(_fields(root, dig, task))
-    findings |= set(_secrets(root, credentials))
-    findings |= set(_auth_ids(root))
+                findings |= set(_fields(files, dig, task))
+    findings |= set(_secrets(root, credentials, files))
+    findings |= set(_auth_ids(root, files))
     return sorted(findings)
 
 
-def _texts(root: Path, dig, task):
+def _texts(files: ProjectFiles, dig, task):
     own = {k: v for k, v in task.config.items() if not (isinstance(k, str) and (
         k.startswith(("+", "^")) or k in ("_do", "_else_do", "_error", "_check")))}
     yield dig.where(task.path)[:3], json.dumps(own)
     for rel in referenced_files(task):
-        if rel and (root / rel).is_file():
-            yield (rel, 1, 1), (root / rel).read_text(encoding="utf-8")
+        if rel and files.is_file(rel):
+            yield (rel, 1, 1), files.text(rel)
 
 
-def _fields(root, dig, task):
-    for (file, line, col), text in _texts(root, dig, task):
+def _fields(files, dig, task):
+    for (file, line, col), text in _texts(files, dig, task):
         for match in _FIELD_RX.finditer(text):
             var, field = match.group(1), match.group(2)
             entries = task.scope.loops.get(var)
@@ -71,7 +70,7 @@ def _fields(root, dig, task):
                               f"{', '.join(missing[:5])} (Digdag would give an empty string)")
 
 
-def _secrets(root: Path, credentials: Path | None):
+def _secrets(root: Path, credentials: Path | None, files: ProjectFiles):
     example = credentials or next((p / "credentials_ingestion.example.json"
                                    for p in (root, root.parent)
                                    if (p / "credentials_ingestion.example.json").is_file()), None)
@@ -81,7 +80,7 @@ def _secrets(root: Path, credentials: Path | None):
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in (".dig", ".yml", ".yaml", ".sql"):
             continue
-        text = path.read_text(encoding="utf-8")
+        text = files.text(path.relative_to(root).as_posix())
         for match in re.finditer(r"\$\{secret:([A-Za-z0-9_.-]+)\}", text):
             if match.group(1) not in keys:
                 before = text[:match.start()]
@@ -90,9 +89,11 @@ def _secrets(root: Path, credentials: Path | None):
                               f"secret '{match.group(1)}' has no key in {example.name}")
 
 
-def _auth_ids(root: Path):
+def _auth_ids(root: Path, files: ProjectFiles):
     for path in sorted(root.rglob("*.yml")):
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            continue  # a folder named *.yml
+        text = files.text(path.relative_to(root).as_posix())
         for match in re.finditer(r"^(\s*)(td_authentication_id|default):\s*(\d+)\s*$", text,
                                  re.MULTILINE):
             if match.group(2) == "default" and "td_authentication_ids" not in text:

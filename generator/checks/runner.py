@@ -42,16 +42,26 @@ def run_project(folder: Path, selection: Selection | None = None,
                 credentials: Path | None = None) -> list[Finding]:
     """Every check of a Digdag project folder; paths relative to it."""
     from . import digdag_rules, expressions, load_config, references, sql, style
+    from .files import ProjectFiles
 
     selection = selection or Selection()
+    files = ProjectFiles(folder)  # each workflow and file is read once for every check
     modules = {"digdag": digdag_rules.check_project, "expr": expressions.check_project,
                "sql": sql.check_project, "load-config": load_config.check_project,
-               "references": lambda root: references.check_project(root, credentials),
-               "style": style.check_project}
+               "references": lambda root, files: references.check_project(root, credentials,
+                                                                          files)}
     findings: set[Finding] = set()
-    for name in PROJECT_CHECKS:
-        if selection.runs(name):
-            findings |= set(modules[name](folder))
+    # yamllint is another process: it runs on the other core while the checks here run.
+    linting = style.start(folder) if selection.runs("style") else None
+    try:
+        for name in PROJECT_CHECKS:
+            if name in modules and selection.runs(name):
+                findings |= set(modules[name](folder, files))
+        if linting is not None:
+            findings |= set(linting.findings())
+    finally:
+        if linting is not None:
+            linting.stop()
     return sorted(f for f in findings if selection.wants(f.rule))
 
 

@@ -93,29 +93,26 @@ def check_files(root: Path, files: list[str]) -> list[Finding]:
     return findings
 
 
-def check_project(root: Path) -> list[Finding]:
+def check_project(root: Path, files=None) -> list[Finding]:
     """Every query of every workflow: the files ``td>`` names and the inline ones."""
-    from ..digdag.reader import workflow_files
     from ..digdag.tree import walk
-    from .digdag_rules import load_workflow, referenced_files
+    from .digdag_rules import referenced_files
+    from .files import ProjectFiles
 
+    files = files or ProjectFiles(root)
     findings: set[Finding] = set()
     seen_files: set[str] = set()
-    for rel in workflow_files(root):
-        dig, _ = load_workflow(root, rel)
-        if dig is None:
-            continue
+    for _rel, dig in files.workflows():
         for task in walk(dig):
             if not isinstance(task.config, dict) or task.operator not in QUERY_OPS:
                 continue
             if _engine(task) == "hive":
                 continue
-            findings |= set(_inline(root, dig, task))
+            findings |= set(_inline(files, dig, task))
             for file in referenced_files(task):
-                if file and file not in seen_files and (root / file).is_file():
+                if file and file not in seen_files and files.is_file(file):
                     seen_files.add(file)
-                    findings |= set(check_sql((root / file).read_text(encoding="utf-8"),
-                                              file))
+                    findings |= set(check_sql(files.text(file), file))
     return sorted(findings)
 
 
@@ -126,7 +123,7 @@ def _engine(task) -> str:
     return str(engine).lower()
 
 
-def _inline(root: Path, dig, task) -> list[Finding]:
+def _inline(files, dig, task) -> list[Finding]:
     op = task.operator
     command = task.config.get(op)
     if isinstance(command, dict) and isinstance(command.get("data"), str):
@@ -136,7 +133,7 @@ def _inline(root: Path, dig, task) -> list[Finding]:
     else:
         return []
     file, line, col = dig.where(path)
-    source = (root / file).read_text(encoding="utf-8").split("\n")
+    source = files.lines(file)
     marker = source[line - 1][col - 1:col] if line <= len(source) else ""
     indent = 0
     if marker in ("|", ">"):  # a block scalar: the text starts on the next line
