@@ -78,16 +78,42 @@ class TimestampFormat:
         return True
 
     def sql_render(self, ts_sql: str) -> str:
-        return self.sql_render_template.replace("{ts}", ts_sql)
+        """The SQL rendering ``ts_sql``; parenthesised, since in Trino ``AT TIME ZONE`` binds
+        tighter than ``-`` (``now - INTERVAL '1' HOUR AT TIME ZONE 'UTC'`` is invalid)."""
+        return self.sql_render_template.replace("{ts}", _grouped(ts_sql))
 
     def sql_parse(self, value_sql: str) -> str:
-        return self.sql_parse_template.replace("{value}", value_sql)
+        return self.sql_parse_template.replace("{value}", _grouped(value_sql))
 
     def _regex(self) -> re.Pattern:
         parts = []
         for piece in re.split(r"(%3f|%6f|%[YmdHMS])", self.python):
             parts.append(_TOKENS[piece][0] if piece in _TOKENS else re.escape(piece))
         return re.compile("".join(parts))
+
+
+def _grouped(sql: str) -> str:
+    """``sql`` in parentheses unless it is a plain name, a literal or one function call."""
+    text = sql.strip()
+    if re.fullmatch(r"[\w.]+|'[^']*'", text):
+        return sql
+    match = re.match(r"[\w.]+\(", text)
+    if match and _closes_at_end(text, match.end() - 1):
+        return sql
+    return f"({sql})"
+
+
+def _closes_at_end(text: str, open_at: int) -> bool:
+    depth, quoted = 0, False
+    for i in range(open_at, len(text)):
+        ch = text[i]
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "()":
+            depth += 1 if ch == "(" else -1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
 
 
 def _utc(instant: datetime) -> datetime:
