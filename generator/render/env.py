@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import timedelta
@@ -30,6 +31,33 @@ def yaml_value(value) -> str:
 
 def to_yaml(value, indent: int = 0) -> str:
     """A mapping as block YAML, indented; no trailing newline."""
+    try:
+        key = (_frozen(value), indent)
+    except TypeError:  # not plain data: render it every time
+        return _to_yaml(value, indent)
+    if key not in _YAML_CACHE:
+        _YAML_CACHE[key] = _to_yaml(value, indent)
+    return _YAML_CACHE[key]
+
+
+# Rendering a project dumps the same parameters for every object of a source (and the same
+# parser block for many sources); PyYAML's emitter is pure Python, so each value is dumped once.
+_YAML_CACHE: dict[tuple, str] = {}
+
+
+def _frozen(value):
+    """A hashable image of plain data that tells apart what YAML writes differently."""
+    kind = type(value)
+    if kind is dict:
+        return ("map", tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
+    if kind is list:
+        return ("seq", tuple(_frozen(v) for v in value))
+    if value is None or kind in (str, int, float, bool):
+        return (kind, value)
+    raise TypeError(kind)  # subclasses too: YAML may write them differently, or refuse them
+
+
+def _to_yaml(value, indent: int) -> str:
     text = yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True,
                           width=1000)
     pad = " " * indent
@@ -53,14 +81,50 @@ def step_unit(fmt) -> str:
                      "one unit back for a connector with an inclusive end")
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs, outside the repository (the user's temporary
+    cache folder), each checked against its source: compiling the templates took ~0.1 s of
+    every run. A cache that cannot be read or written is skipped."""
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        # By template name only (Jinja adds the path): every copy of a project would add
+        # files that are never removed. The source checksum still decides whether it is used.
+        return hashlib.sha1(name.encode("utf-8")).hexdigest()
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    # Jinja keys compiled code by template name, path and source only: the environment's
+    # options (this file) and Jinja's version (its __init__.py) go in the file names too.
+    try:
+        options = Path(__file__).read_bytes() + Path(jinja2.__file__).read_bytes()
+        tag = hashlib.sha256(options).hexdigest()[:12]
+        return _BytecodeCache(pattern=f"tdgen-{tag}-%s.cache")
+    except (OSError, RuntimeError):  # no safe folder for it
+        return None
+
+
 def make_env(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
+        bytecode_cache=_bytecode_cache(),
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per run: no stat of the template on every render
     )
     env.filters.update(yaml_str=yaml_str, yaml_value=yaml_value, to_yaml=to_yaml,
                        parallel=parallel, seconds=duration_seconds, step_unit=step_unit)
