@@ -551,3 +551,11 @@ def test_local_without_a_database_says_to_run_locally_first(project):
     result = tdgen(project, "status", "--local")
     assert result.exit_code == 2
     assert "no local engine database; run `tdgen run-local SOURCE` first" in result.stderr
+
+
+def test_local_with_a_file_that_is_not_a_database_says_so(project, tmp_path):
+    bogus = tmp_path / "log.duckdb"
+    bogus.write_text("not a database")
+    result = tdgen(project, "status", "--local", str(bogus))
+    assert result.exit_code == 2
+    assert f"{bogus}: cannot open it as the local engine's DuckDB database (" in result.stderr

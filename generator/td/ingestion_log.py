@@ -114,8 +114,9 @@ def read_local_log(path: Path, database: str, table: str, since: datetime,
     try:
         engine = SqlEngine(path)
     except duckdb.Error as exc:  # a file that is not a DuckDB database, or locked
-        raise ConfigError(f"{path}: not a DuckDB database of the local engine "
-                          f"({_first_line(str(exc))})") from None
+        raise ConfigError(f"{path}: cannot open it as the local engine's DuckDB database "
+                          f"({_first_line(str(exc))}); is `tdgen run-local` still writing "
+                          "it?") from None
     with engine:
         if not engine.table_exists(database, table):
             raise ConfigError(f"{path} has no table {database}.{table}: run `tdgen run-local "
