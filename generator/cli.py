@@ -372,7 +372,7 @@ def generate_source_main() -> None:
     generate_source(prog_name="generate-source")
 
 
-from . import cli_local  # noqa: E402,F401  (registers run-local and plan on `cli`)
+from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -53,8 +53,9 @@ def run_local(source, runs, every, start, fixtures, fail, hist, db, fresh, seed,
     """
     import sys
 
-    from .local.report import print_run, print_log
-    from .local.simulate import Failure, run_local as simulate
+    from .local.report import print_log, print_run
+    from .local.simulate import Failure
+    from .local.simulate import run_local as simulate
 
     base = _root(root)
     failures = [_run(Failure.parse, f) for f in fail]
@@ -83,7 +84,8 @@ def plan(source, now, log, td, runs, every, fmt, root):
     """The windows the next run(s) of SOURCE will load, per object, and pending history."""
     from datetime import UTC, datetime
 
-    from .local.plan import load_log_file, plan as make_plan
+    from .local.plan import load_log_file
+    from .local.plan import plan as make_plan
     from .local.report import plan_json, print_plan
 
     base = _root(root)
