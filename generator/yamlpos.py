@@ -120,7 +120,12 @@ def _build(node, path: Path_, out: Located, loader: _Loader) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), out, loader) for i, item in enumerate(node.value)]
+    if node.tag == _STR:
+        return node.value  # what construct_object gives for a string, without its overhead
     return loader.construct_object(node)
+
+
+_STR = "tag:yaml.org,2002:str"
 
 
 def _fail(out: Located, node, message: str) -> None:

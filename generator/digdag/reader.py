@@ -150,6 +150,8 @@ _CONSTRUCTOR = threading.local()
 
 
 def _construct_scalar(node):
+    if node.tag == "tag:yaml.org,2002:str" and isinstance(node, yaml.ScalarNode):
+        return node.value  # what the constructor gives for a string, without its overhead
     constructor = getattr(_CONSTRUCTOR, "loader", None)
     if constructor is None:  # one per thread: creating a loader per scalar was slow
         constructor = _CONSTRUCTOR.loader = _DigdagLoader("")

@@ -95,10 +95,10 @@ def compare(root: Path, files: list[GeneratedFile], force: bool = False) -> list
 
 
 def _status(root: Path, path: str, new: str, force: bool) -> FileStatus:
-    target = root / path
-    if not target.exists():
+    try:
+        old = (root / path).read_text(encoding="utf-8")
+    except FileNotFoundError:
         return FileStatus(path, CREATE, None, new)
-    old = target.read_text(encoding="utf-8")
     if old == new:
         return FileStatus(path, IDENTICAL, old, new)
     if force or path in _HEADERLESS:
