@@ -61,13 +61,6 @@ KNOWN_OPS = TD_JOB_OPS | LOOP_OPS | {
     "http_call>", "mail>", "notify>", "embulk>", "bq>", "bq_ddl>", "bq_extract>", "bq_load>",
     "gcs_wait>", "s3_wait>", "redshift>", "redshift_load>", "redshift_unload>", "pg>", "emr>",
     "param_get>", "param_set>", "ecs>", "docker>", "_type"}
-SCHEDULE_VALUES = {
-    "hourly>": r"\d{1,2}:\d{2}", "daily>": r"\d{1,2}:\d{2}:\d{2}",
-    "weekly>": r"(?i)(sun|mon|tue|wed|thu|fri|sat|[0-6]),\s*\d{1,2}:\d{2}:\d{2}",
-    "monthly>": r"\d{1,2},\s*\d{1,2}:\d{2}:\d{2}", "minutes_interval>": r"\d+",
-    "cron>": r"\S+(\s+\S+){4}", "seconds_interval>": r"\d+",
-}
-SCHEDULE_KEYS = {"skip_on_overtime", "skip_delayed_by", "start", "end"}
 _VAR_RX = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
@@ -332,37 +325,10 @@ def expand(target: str, loops: dict) -> list[str | None]:
 
 
 def _schedule(dig: DigFile, schedule) -> Iterator[Finding]:
-    path = ("schedule",)
-    if not isinstance(schedule, dict):
-        yield dig.finding(path, rule("schedule"), "schedule must be a mapping with one type>")
-        return
-    types = [k for k in schedule if k.endswith(">")]
-    if not types:
-        yield dig.finding(path, rule("schedule"), "Schedule config requires 'type>: at' "
-                          f"parameter (one of {', '.join(sorted(SCHEDULE_VALUES))})", key=True)
-    for key in types[1:]:
-        yield dig.finding(path + (key,), rule("schedule"), f"schedule has a second type {key}",
-                          key=True)
-    for key, value in schedule.items():
-        if key.endswith(">"):
-            pattern = SCHEDULE_VALUES.get(key)
-            if pattern is None:
-                yield dig.finding(path + (key,), rule("schedule"), f"unknown schedule type "
-                                  f"{key}", key=True)
-            elif not re.fullmatch(pattern, str(value).strip()):
-                yield dig.finding(path + (key,), rule("schedule"), f"{key} {value!r} is not a "
-                                  "valid value (see Digdag's scheduling docs)")
-        elif key not in SCHEDULE_KEYS:
-            yield dig.finding(path + (key,), rule("schedule"), f"schedule key '{key}' is "
-                              f"rejected at push (allowed: {', '.join(sorted(SCHEDULE_KEYS))})",
-                              key=True)
-        elif key == "skip_delayed_by" and not re.fullmatch(r"(?i)\s*(\d+\s*[dhms]\s*)+",
-                                                           str(value)):
-            yield dig.finding(path + (key,), rule("schedule"), "skip_delayed_by needs a unit "
-                              "(1h, 30m, 1d2h)")
-        elif key in ("start", "end") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
-            yield dig.finding(path + (key,), rule("schedule"), f"schedule {key} takes "
-                              "YYYY-MM-DD")
+    from ..digdag.schedule import problems
+
+    for sub, key, message in problems(schedule):
+        yield dig.finding(("schedule",) + sub, rule("schedule"), f"schedule: {message}", key=key)
 
 
 def _sla(dig, sla) -> Iterator[Finding]:

@@ -17,8 +17,6 @@ import json
 import re
 from pathlib import Path
 
-import yaml
-
 from ..digdag.tree import walk
 from ..findings import ERROR, Finding
 from ..spec.checks import _is_placeholder_id
@@ -106,6 +104,3 @@ def _auth_ids(root: Path, files: ProjectFiles):
                               f"{ID}/auth-id", ERROR, f"td_authentication_id {match.group(3)} "
                               "looks like a placeholder; use the id of the TD Authentication")
 
-
-def load_yaml(path: Path):
-    return yaml.safe_load(path.read_text(encoding="utf-8"))

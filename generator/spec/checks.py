@@ -13,8 +13,6 @@ from .errors import did_you_mean
 from .model import DataObject, SourceSpec
 
 RULE = "spec"
-SCHEDULE_TYPES = {"hourly>", "daily>", "weekly>", "monthly>", "minutes_interval>", "cron>"}
-SCHEDULE_KEYS = {"skip_on_overtime", "skip_delayed_by", "start", "end"}
 PLACEHOLDER_IDS = {0, 1, 12, 123, 1234, 12345, 123456, 1234567, 99999}
 # Digdag's default limit of tasks per attempt (core/Limits.java): an attempt over it fails.
 MAX_TASKS = 1000
@@ -217,26 +215,12 @@ def _check_task_budget(spec, h_start, h_end, err):
 
 
 def _check_schedule(schedule, path, err):
+    from ..digdag.schedule import problems
+
     if schedule is None:
         return
-    types = [k for k in schedule if str(k).endswith(">")]
-    if len(types) != 1:
-        yield err(path, f"schedule: needs exactly one of {', '.join(sorted(SCHEDULE_TYPES))}, "
-                  f"got {len(types)}")
-    for key in schedule:
-        if str(key).endswith(">") and key not in SCHEDULE_TYPES:
-            yield err(path + (key,), f"schedule: unknown schedule '{key}'"
-                      f"{did_you_mean(key, SCHEDULE_TYPES)}", key=True)
-        elif not str(key).endswith(">") and key not in SCHEDULE_KEYS:
-            yield err(path + (key,), f"schedule: unknown key '{key}' (Digdag rejects it at "
-                      f"push){did_you_mean(key, SCHEDULE_KEYS)}", key=True)
-    daily = schedule.get("daily>")
-    if daily is not None and not re.fullmatch(r"\d{1,2}:\d{2}:\d{2}", str(daily)):
-        yield err(path + ("daily>",), f"schedule: daily> takes HH:MM:SS, got {daily!r}")
-    skip = schedule.get("skip_delayed_by")
-    if skip is not None and not re.fullmatch(r"(?i)(\d+[dhms])+", str(skip)):
-        yield err(path + ("skip_delayed_by",), "schedule: skip_delayed_by needs a unit, "
-                  "like 1h or 30m")
+    for sub, key, message in problems(schedule):
+        yield err(path + sub, f"schedule: {message}", key=key)
 
 
 def _check_parallel(spec, err):
