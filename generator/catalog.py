@@ -31,6 +31,52 @@ class Param:
     scope: str = "source"  # source | object | any
 
 
+INCLUSIVE, EXCLUSIVE, UNKNOWN = "inclusive", "exclusive", "unknown"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How a connector applies the window it is given, each fact with its source.
+
+    ``start``/``end``: ``inclusive``, ``exclusive`` or ``unknown``; ``precision``: the unit the
+    connector compares at (``seconds``, ``milliseconds``, ``microseconds``, ``days``, or
+    ``unknown``); ``future_end``: what an end later than the connector host's clock does
+    (``fine``, ``lost`` — nothing is imported and the job still succeeds — or ``unknown``).
+    """
+
+    start: Fact
+    end: Fact
+    precision: Fact
+    future_end: Fact
+
+    @property
+    def start_step_back(self) -> bool:
+        """Pass ``start - 1 step``: the start is exclusive, or may be (cannot lose a row)."""
+        return self.start.value in (EXCLUSIVE, UNKNOWN)
+
+    @property
+    def end_step_back(self) -> bool:
+        """Pass ``end - 1 step``: only when the end is known to be inclusive (an unknown end
+        keeps ``end``, which cannot lose a row)."""
+        return self.end.value == INCLUSIVE
+
+    @property
+    def exact(self) -> bool:
+        """Both bounds known: each row is loaded once; otherwise rows exactly at a boundary
+        may load twice."""
+        return UNKNOWN not in (self.start.value, self.end.value)
+
+
+OURS = "the generated query (WHERE field >= start AND field < end)"
+
+
+def _query_bounds() -> Bounds:
+    return Bounds(Fact(INCLUSIVE, OURS, True), Fact(EXCLUSIVE, OURS, True),
+                  Fact("column", OURS, True),
+                  Fact("fine", "the source database filters; a future end selects nothing "
+                       "beyond what exists", True))
+
+
 @dataclass(frozen=True)
 class Window:
     """How a connector is told the window ``[start, end)``.
@@ -43,7 +89,7 @@ class Window:
     start: str | None = None
     end: str | None = None
     field: str | None = None
-    end_inclusive: bool = False
+    bounds: Bounds | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +111,17 @@ class Connector:
     # object -> (table field, connector field, connector takes the field), or None: full load
     object_fields: dict[str, tuple[str, str, bool] | None] = field(default_factory=dict)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # rows become visible after their timestamp: windows end this long before now
+    lag: Fact = field(default_factory=lambda: Fact("0s", "no evidence of late rows"))
+    # what the table field holds in TD: `format` (strings in the source's format) or
+    # `td_timestamp` (TD's storage of timestamp columns, %Y-%m-%d %H:%M:%S.%3N)
+    table_field_type: Fact = field(default_factory=lambda: Fact("format", "API strings"))
+
+    @property
+    def bounds(self) -> Bounds | None:
+        if self.window.style == "query":
+            return _query_bounds()
+        return self.window.bounds
 
     @property
     def filters_server_side(self) -> bool:
@@ -84,6 +141,11 @@ def _facts(source: str, confirmed: bool = False, **values) -> dict[str, Fact]:
     return {name: Fact(value, source, confirmed) for name, value in values.items()}
 
 
+_ZD = "treasure-data/embulk-input-zendesk @ 7aad7a0d, "
+_QUERY_LAG = Fact("10m", "a row's timestamp is set when its statement runs and it becomes "
+                  "visible when its transaction commits, later (no figure for the source)")
+_TD_TIMESTAMP = Fact("td_timestamp", "TD stores timestamp columns of query sources as "
+                     "'%Y-%m-%d %H:%M:%S.%3N' strings (embulk-output-td)", True)
 _AUTH_ID = Param("id of a TD Authentication holding the credentials", scope="source")
 
 CONNECTORS: dict[str, Connector] = {}
@@ -93,9 +155,23 @@ def _add(c: Connector) -> None:
     CONNECTORS[c.type] = c
 
 
+_UNKNOWN_TD = ("TD's connector is closed source and no public YAML reference states it "
+               "(reference/td-connectors.md 17.1)")
+
+
+def _unknown_bounds(api_hint: str, precision: str) -> Bounds:
+    return Bounds(Fact(UNKNOWN, f"{_UNKNOWN_TD}; {api_hint}"),
+                  Fact(UNKNOWN, f"{_UNKNOWN_TD}; {api_hint}"),
+                  Fact(precision, "the source's timestamp format"),
+                  Fact(UNKNOWN, _UNKNOWN_TD))
+
+
 _add(Connector(
     type="klaviyo", title="Klaviyo", object_param="data_source",
-    window=Window("params", "start_time", "end_time", "incremental_field"),
+    window=Window("params", "start_time", "end_time", "incremental_field", _unknown_bounds(
+        "Klaviyo's own API filters datetime >= start and < end (third-party description: "
+        "trocco docs data-source-klaviyo.md); whether TD passes them through is unknown",
+        "microseconds")),
     default_format="micros_no_zone", default_parallel=3, auth="td_authentication_id",
     params={"skip_related_objects": Param("do not fetch related objects (events)", scope="any")},
     objects=("events", "templates", "campaigns", "lists", "profiles", "metrics"),
@@ -109,16 +185,17 @@ _add(Connector(
                  skip_related_objects="accepted for events"),
         "auth": Fact("td_authentication_id (private API key in a TD Authentication)",
                      "https://docs.treasuredata.com/int/klaviyo-import-integration", True),
-        "end_inclusive": Fact(False, "Klaviyo API filters datetime >= start and < end "
-                              "(third-party description); TD pass-through unconfirmed"),
         "parallel": Fact(3, "legacy project choice (Klaviyo returns HTTP 429 over its limits)"),
     },
     docs="https://docs.treasuredata.com/int/klaviyo-import-integration",
+    lag=Fact("10m", "Klaviyo accepts events asynchronously (its Create Event API answers 202 "
+             "Accepted and processes later); no public figure for the delay"),
 ))
 
 _add(Connector(
     type="shopify_v2", title="Shopify v2", object_param="target",
-    window=Window("params", "from_date", "to_date", "incremental_field"),
+    window=Window("params", "from_date", "to_date", "incremental_field", _unknown_bounds(
+        "Shopify's own REST *_max filters are 'at or before' (inclusive)", "milliseconds")),
     default_format="millis_z", default_parallel=3, auth="td_authentication_id",
     params={"include_image": Param("include product images", scope="any")},
     objects=("products", "product_variants"),
@@ -134,16 +211,18 @@ _add(Connector(
             "product_variants load incrementally only by updated_at",
             "https://docs.treasuredata.com/ja/int/shopify-import-custom-query-integration-v2",
             True),
-        "end_inclusive": Fact(False, "unconfirmed; assumed exclusive"),
     },
     docs="https://docs.treasuredata.com/ja/int/shopify-import-integration-v2",
+    lag=Fact("5m", "no public figure; a margin for Shopify's asynchronous indexing of updates "
+             "(low confidence)"),
     notes=("Product variants support incremental loading by updated_at only (TD docs): "
            "load their history by updated_at too.",),
 ))
 
 _add(Connector(
     type="onetrust", title="OneTrust", object_param="data_type",
-    window=Window("params", "start_time", "end_time", "incremental_field"),
+    window=Window("params", "start_time", "end_time", "incremental_field", _unknown_bounds(
+        "no API-side description found", "milliseconds")),
     default_format="millis_z", default_parallel=3, auth="secrets",
     params={
         "base_url": Param("OneTrust API base URL", required=True, secret=True),
@@ -161,9 +240,9 @@ _add(Connector(
                  thread_count=5, auth_params="base_url, auth_method: oauth, access_token"),
         "auth": Fact("API key, or an OAuth access token that expires (default 1 hour)",
                      "https://docs.treasuredata.com/int/onetrust-import-integration", True),
-        "end_inclusive": Fact(False, "unconfirmed; assumed exclusive"),
     },
     docs="https://docs.treasuredata.com/int/onetrust-import-integration",
+    lag=Fact("5m", "no public figure; a margin for late consent records (low confidence)"),
     scaffold_secrets=("base_url", "access_token"),
     notes=("OAuth access tokens are short-lived (TD docs): a static access_token secret "
            "expires unless it was created with a long lifetime; prefer a TD Authentication.",),
@@ -194,6 +273,7 @@ _add(Connector(
     },
     docs="https://docs.treasuredata.com/ja/int/google-bigquery-import-integration-v2",
     load_template="bigquery_v2.yml.j2", incremental_flag=False,
+    lag=_QUERY_LAG, table_field_type=_TD_TIMESTAMP,
     notes=("Set `location` when the dataset is outside the US/EU multi-regions, or the job "
            "fails with 'Cannot find job_id' (TD docs).",),
 ))
@@ -245,7 +325,14 @@ _add(Connector(
 
 _add(Connector(
     type="zendesk", title="Zendesk", object_param="target",
-    window=Window("params", "start_time", "end_time", None),
+    window=Window("params", "start_time", "end_time", None, Bounds(
+        Fact(EXCLUSIVE, _ZD + "ZendeskNormalServices.java: records whose updated_at is at or "
+             "before start_time are skipped client side", True),
+        Fact(INCLUSIVE, _ZD + "ZendeskNormalServices.java: only records after end_time are "
+             "dropped; the plugin's next start is end_time + 1 s", True),
+        Fact("seconds", _ZD + "times are whole seconds", True),
+        Fact("lost", _ZD + "ZendeskInputPlugin.java: an end_time after the host's clock imports "
+             "0 records and the job succeeds", True))),
     default_format="seconds_z", default_parallel=3, auth="secrets",
     params={
         "login_url": Param("https://<subdomain>.zendesk.com", required=True),
@@ -264,10 +351,11 @@ _add(Connector(
     facts={
         **_facts("treasure-data/embulk-input-zendesk; " + TD_BOXES, True, type="zendesk",
                  object_param="target", window="start_time, end_time"),
-        "end_inclusive": Fact(False, "start sent to Zendesk (inclusive); end applied client "
-                              "side, records past it dropped", True),
     },
     docs="https://docs.treasuredata.com/int/zendesk-import-integration",
+    lag=Fact("5m", "the plugin imports nothing (and succeeds) for an end after the connector "
+             "host's clock (embulk-input-zendesk ZendeskInputPlugin.java); the window must stay "
+             "behind that clock and Zendesk's own export delay", True),
     scaffold_secrets=("login_url", "username", "token"),
 ))
 
@@ -290,6 +378,7 @@ for _jdbc, _title in (("mysql", "MySQL"), ("postgresql", "PostgreSQL")):
         docs="https://docs.treasuredata.com/int/about-database-based-integrations",
         load_template="jdbc.yml.j2", incremental_flag=False,
         scaffold_secrets=("host", "user", "password", "database"),
+        lag=_QUERY_LAG, table_field_type=_TD_TIMESTAMP,
     ))
 
 

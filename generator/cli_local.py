@@ -37,15 +37,23 @@ def _instant(text: str | None):
               "today 00:00 UTC less the other runs).")
 @click.option("--fixtures", type=click.Path(file_okay=False), help="Folder of fixture rows "
               "(<source>/<object>.jsonl); default: generated with --seed.")
-@click.option("--fail", "fail", multiple=True, metavar="OBJECT@RUN",
-              help="Fail OBJECT's load in run RUN (OBJECT@RUN#N: only its first N attempts).")
+@click.option("--fail", "fail", multiple=True, metavar="OBJECT[:TASK]@RUN[#N]",
+              help="Fail TASK (default td_load) of OBJECT's workflow in run RUN, on every "
+              "attempt or only the first N (e.g. events:log_success@2).")
+@click.option("--kill", "kill", multiple=True, metavar="OBJECT:TASK@RUN",
+              help="End OBJECT's attempt right after TASK succeeded in run RUN (a lost worker: "
+              "nothing after it runs, no _error).")
+@click.option("--overlap", type=int, metavar="K", help="Run K+1 starts while run K is still "
+              "running: the two sessions are interleaved task by task.")
 @click.option("--hist", is_flag=True, help="Run the historical workflow instead.")
 @click.option("--db", type=click.Path(dir_okay=False), help="DuckDB file (default: "
               ".tdgen/local.duckdb).")
 @click.option("--fresh", is_flag=True, help="Start from an empty local database.")
 @click.option("--seed", default=7, show_default=True, help="Seed of generated fixtures.")
-@click.option("--root", type=click.Path(file_okay=False))
-def run_local(source, runs, every, start, fixtures, fail, hist, db, fresh, seed, root):
+@click.option("--root", type=click.Path(file_okay=False),
+              help="The repository (default: the nearest folder holding tdgen.yml).")
+def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, db, fresh, seed,
+              root):
     """Run SOURCE's generated workflow on the local engine (DuckDB, fixture connector).
 
     Prints a summary per run and the resulting ingestion_log. Exits 1 when a run failed
@@ -54,17 +62,17 @@ def run_local(source, runs, every, start, fixtures, fail, hist, db, fresh, seed,
     import sys
 
     from .local.report import print_log, print_run
-    from .local.simulate import Failure
+    from .local.faults import Fault
     from .local.simulate import run_local as simulate
 
     base = _root(root)
-    failures = [_run(Failure.parse, f) for f in fail]
+    faults = [_run(Fault.parse, f) for f in fail] + [_run(Fault.parse, k, True) for k in kill]
     sim = _run(simulate, base, source, runs, _duration(every), _instant(start),
-               Path(fixtures) if fixtures else None, failures, hist, db, fresh, seed,
-               lambda result: print_run(result, click.echo))
+               Path(fixtures) if fixtures else None, faults, hist, db, fresh, seed,
+               lambda result: print_run(result, click.echo), overlap)
     click.echo()
     print_log(sim.log(), click.echo)
-    injected = {f.run for f in failures}
+    injected = {f.run for f in faults}
     unexpected = [r for r in sim.runs if not r.success and r.number not in injected]
     if unexpected:
         sys.exit(1)

@@ -16,7 +16,9 @@ from pathlib import Path
 from .errors import ConfigError
 from .yamlpos import load_file
 
-_FIELDS = {"name", "description", "example", "used_by", "python", "sql_render", "sql_parse"}
+_FIELDS = {"name", "description", "example", "used_by", "python", "sql_render", "sql_parse",
+           "sql_to_micros", "sql_from_micros"}
+_OPTIONAL = {"used_by", "sql_to_micros", "sql_from_micros"}
 _TOKENS = {
     "%Y": (r"(?P<year>\d{4})", "year"),
     "%m": (r"(?P<month>\d{2})", "month"),
@@ -39,6 +41,10 @@ class TimestampFormat:
     python: str
     sql_render_template: str
     sql_parse_template: str
+    # exact arithmetic: the string as bigint microseconds since the epoch and back; formats
+    # finer than milliseconds must give both (Trino's timestamps parse and print in ms)
+    sql_to_micros_template: str | None = None
+    sql_from_micros_template: str | None = None
 
     @property
     def precision(self) -> timedelta:
@@ -84,6 +90,33 @@ class TimestampFormat:
 
     def sql_parse(self, value_sql: str) -> str:
         return self.sql_parse_template.replace("{value}", _grouped(value_sql))
+
+    def sql_to_micros(self, value_sql: str) -> str:
+        """SQL of the bigint microseconds since the epoch of a string in this format."""
+        if self.sql_to_micros_template:
+            return "(" + self.sql_to_micros_template.replace("{value}", _grouped(value_sql)) + ")"
+        return f"(CAST(round(to_unixtime({self.sql_parse(value_sql)}) * 1000) AS bigint) * 1000)"
+
+    def sql_from_micros(self, micros_sql: str) -> str:
+        """SQL of the string in this format of bigint microseconds since the epoch."""
+        if self.sql_from_micros_template:
+            return self.sql_from_micros_template.replace("{micros}", _grouped(micros_sql))
+        return self.sql_render(f"from_unixtime({_grouped(micros_sql)} / 1000000.0)")
+
+    @property
+    def step_micros(self) -> int:
+        return self.precision // timedelta(microseconds=1)
+
+    @property
+    def sql_regex(self) -> str:
+        """The format as an anchored regular expression for Trino's ``regexp_like``."""
+        parts = []
+        for piece in re.split(r"(%3f|%6f|%[YmdHMS])", self.python):
+            if piece in _TOKENS:
+                parts.append(re.sub(r"\(\?P<\w+>(.*)\)", r"\1", _TOKENS[piece][0]))
+            else:
+                parts.append(re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", piece))
+        return "^" + "".join(parts) + "$"
 
     def _regex(self) -> re.Pattern:
         parts = []
@@ -140,6 +173,10 @@ def month_batches(start: datetime, end: datetime) -> list[tuple[datetime, dateti
     return batches
 
 
+def _optional(data: dict, key: str) -> str | None:
+    return str(data[key]) if data.get(key) is not None else None
+
+
 def load_formats(folder: Path, root: Path | None = None) -> dict[str, TimestampFormat]:
     """Every ``*.yml`` in ``folder``, by name; a bad file is a ``ConfigError`` with its position."""
     formats: dict[str, TimestampFormat] = {}
@@ -149,7 +186,7 @@ def load_formats(folder: Path, root: Path | None = None) -> dict[str, TimestampF
         data = located.data
         if not isinstance(data, dict):
             raise ConfigError(f"{display}:1:1: a timestamp format must be a mapping")
-        missing = sorted(_FIELDS - {"used_by"} - set(data))
+        missing = sorted(_FIELDS - _OPTIONAL - set(data))
         unknown = sorted(set(data) - _FIELDS)
         if missing or unknown:
             what = f"missing {missing}" if missing else f"unknown keys {unknown}"
@@ -160,7 +197,15 @@ def load_formats(folder: Path, root: Path | None = None) -> dict[str, TimestampF
             example=str(data["example"]), used_by=str(data.get("used_by", "")),
             python=str(data["python"]), sql_render_template=str(data["sql_render"]),
             sql_parse_template=str(data["sql_parse"]),
+            sql_to_micros_template=_optional(data, "sql_to_micros"),
+            sql_from_micros_template=_optional(data, "sql_from_micros"),
         )
+        if fmt.precision < timedelta(milliseconds=1) and not (
+                fmt.sql_to_micros_template and fmt.sql_from_micros_template):
+            line, col = located.where(())
+            raise ConfigError(f"{display}:{line}:{col}: a format finer than milliseconds needs "
+                              "sql_to_micros and sql_from_micros (Trino parses and prints "
+                              "timestamps in milliseconds)")
         if fmt.name != file.stem:
             line, col = located.where(("name",))
             raise ConfigError(f"{display}:{line}:{col}: name '{fmt.name}' must match the file "

@@ -7,6 +7,7 @@ hold no logic beyond layout.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,13 +32,16 @@ class Load:
     secrets: dict[str, str] = field(default_factory=dict)
     description: str = ""
     historical: bool = False
+    workflow: str = ""  # the object's own workflow (run by require> from the source's)
 
 
 @dataclass(frozen=True)
 class Batch:
     start: str
     end: str
+    connector_start: str
     connector_end: str
+    end_unixtime: int  # the tag the batch's rows carry in `time`
 
 
 @dataclass
@@ -51,6 +55,16 @@ class ResolvedSource:
     parallel: bool | int
     history_parallel: bool | int
     secrets: dict[str, str]  # every secret key -> connector param, in order
+    lag: str = "0s"
+    table_field_type: str = "format"
+
+    @property
+    def schedule(self) -> dict | None:
+        return skip_on_overtime(self.spec.schedule)
+
+    @property
+    def bounds(self) -> catalog.Bounds | None:
+        return self.connector.bounds
 
     @property
     def name(self) -> str:
@@ -65,6 +79,14 @@ class ResolvedSource:
         return f"{self.name}_ingest_hist"
 
 
+def skip_on_overtime(schedule: dict | None) -> dict | None:
+    """A generated schedule skips a session while an attempt of the workflow still runs (a run
+    longer than the interval never overlaps the next), unless the spec says otherwise."""
+    if not schedule:
+        return schedule
+    return {**schedule, "skip_on_overtime": schedule.get("skip_on_overtime", True)}
+
+
 def _merged(*mappings: dict) -> dict:
     out: dict = {}
     for m in mappings:
@@ -72,9 +94,15 @@ def _merged(*mappings: dict) -> dict:
     return out
 
 
+def object_workflow(source: str, kind: str, obj: str) -> str:
+    """The name of an object's own workflow: ``<source>_ingest_<inc|hist>_<object>``."""
+    return f"{source}_ingest_{kind}_{re.sub(r'[^A-Za-z0-9_]', '_', obj)}"
+
+
 def _inc_load(spec: SourceSpec, obj: DataObject) -> Load:
     inc = obj.incremental
     return Load(
+        workflow=object_workflow(spec.source, "inc", obj.name),
         name=obj.name, table=obj.table, config_file=f"{spec.source}_{obj.name}_load.yml",
         incremental=inc is not None,
         mode=obj.mode or (spec.mode if inc else "replace"),
@@ -101,7 +129,7 @@ def _hist_load(spec: SourceSpec, obj: DataObject) -> Load | None:
         or over.connector_takes_field is None else over.connector_takes_field,
         params=_merged(spec.params, obj.params, over.params if over else {}),
         secrets=_merged(spec.secrets, obj.secrets), description=obj.description,
-        historical=True,
+        historical=True, workflow=object_workflow(spec.source, "hist", obj.name),
     )
 
 
@@ -118,9 +146,14 @@ def object_tables(spec: SourceSpec):
                 yield where, hist.table
 
 
-def connector_end(fmt: TimestampFormat, end: str, inclusive: bool) -> str:
-    """The end to pass to a connector: one format step earlier when its end is inclusive."""
-    return fmt.format(fmt.parse(end) - fmt.precision) if inclusive else end
+def batch(fmt: TimestampFormat, lower, upper, bounds: catalog.Bounds | None) -> Batch:
+    """A month batch ``[lower, upper)`` with the bounds its connector is given: one format
+    step earlier for a start that is (or may be) exclusive and for an inclusive end."""
+    step = fmt.precision
+    start = lower - step if bounds and bounds.start_step_back else lower
+    end = upper - step if bounds and bounds.end_step_back else upper
+    return Batch(fmt.format(lower), fmt.format(upper), fmt.format(start), fmt.format(end),
+                 int(upper.timestamp()))
 
 
 def resolve(spec: SourceSpec, fmt: TimestampFormat | None) -> ResolvedSource:
@@ -130,11 +163,8 @@ def resolve(spec: SourceSpec, fmt: TimestampFormat | None) -> ResolvedSource:
     if spec.history is not None and fmt is not None:
         history = [h for h in (_hist_load(spec, o) for o in spec.objects) if h]
         end = spec.history.end or spec.default_start_time
-        inclusive = connector.window.end_inclusive
         for lower, upper in month_batches(fmt.parse(spec.history.start), fmt.parse(end)):
-            text_end = fmt.format(upper)
-            batches.append(Batch(fmt.format(lower), text_end,
-                                 connector_end(fmt, text_end, inclusive)))
+            batches.append(batch(fmt, lower, upper, connector.bounds))
     secrets: dict[str, str] = {}
     for param, key in spec.secrets.items():
         secrets.setdefault(key, param)
@@ -145,4 +175,7 @@ def resolve(spec: SourceSpec, fmt: TimestampFormat | None) -> ResolvedSource:
     if spec.history is not None and spec.history.parallel is not None:
         h_parallel = spec.history.parallel
     return ResolvedSource(spec, connector, fmt, [_inc_load(spec, o) for o in spec.objects],
-                          history, batches, parallel, h_parallel, secrets)
+                          history, batches, parallel, h_parallel, secrets,
+                          lag=spec.lag or connector.lag.value,
+                          table_field_type=spec.table_field_type
+                          or connector.table_field_type.value)

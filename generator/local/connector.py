@@ -33,7 +33,18 @@ class Request:
     field: str | None = None
     start: str | None = None
     end: str | None = None
+    start_inclusive: bool = True
     end_inclusive: bool = False
+
+
+def _inclusive(fact, unknown_means: bool) -> bool:
+    """The catalog's bound as the fixture connector applies it; an unknown bound is modelled
+    as the common API semantics (inclusive start, exclusive end), which the generator's
+    translation for unknown bounds (start less one step, end as is) turns into duplicates at
+    the boundary, never into a loss."""
+    if fact is None or fact.value == catalog.UNKNOWN:
+        return unknown_means
+    return fact.value == catalog.INCLUSIVE
 
 
 def read_request(config: dict) -> tuple[catalog.Connector, Request]:
@@ -49,7 +60,9 @@ def read_request(config: dict) -> tuple[catalog.Connector, Request]:
         if window.start in source or window.end in source:
             request.start, request.end = source.get(window.start), source.get(window.end)
             request.field = source.get(window.field) if window.field else None
-            request.end_inclusive = window.end_inclusive
+            bounds = connector.bounds
+            request.start_inclusive = _inclusive(bounds and bounds.start, True)
+            request.end_inclusive = _inclusive(bounds and bounds.end, False)
         return connector, request
     if window.style == "query":
         query = str(source.get("query") or "")
@@ -70,10 +83,10 @@ class FixtureConnector:
     def load(self, config: dict, database: str, table: str, now: datetime) -> int:
         connector, request = read_request(config)
         obj = self.fixtures.find(connector.type, request.selector)
-        rows = obj.rows(now)
+        rows = [r for r in obj.rows(now) if _visible(r, now)]
         if request.start is not None:
             rows = self._window(obj, request, rows)
-        rows = [self._add_time(config, dict(row), now) for row in rows]
+        rows = [self._add_time(config, _public(row), now) for row in rows]
         mode = str((config.get("out") or {}).get("mode", "append"))
         if mode == "append":
             self.engine.append_rows(database, table, rows)
@@ -94,22 +107,58 @@ class FixtureConnector:
         kept = []
         for row in rows:
             value = row.get(column)
-            if value is None:
+            if value is None or value == "":
                 continue
-            instant = fmt.parse(value)
-            if start <= instant and (instant <= end if request.end_inclusive else instant < end):
+            instant = obj.instant(value, row)
+            after_start = start <= instant if request.start_inclusive else start < instant
+            before_end = instant <= end if request.end_inclusive else instant < end
+            if after_start and before_end:
                 kept.append(row)
         return kept
 
     @staticmethod
     def _add_time(config: dict, row: dict, now: datetime) -> dict:
+        """embulk-filter-add_time: ``upload_time``, or a ``fixed_time`` value (a number is
+        unix time in ``unix_timestamp_unit``); an existing column of that name becomes
+        ``<name>_``."""
         for f in config.get("filters") or []:
             if f.get("type") == "add_time":
                 name = (f.get("to_column") or {}).get("name", "time")
-                mode = (f.get("from_value") or {}).get("mode")
-                if mode == "upload_time":
-                    row[name] = int(now.timestamp())
-                elif "value" in (f.get("from_value") or {}):
-                    row[name] = f["from_value"]["value"]
+                if name in row:
+                    row[name + "_"] = row.pop(name)
+                row[name] = _add_time_value(f.get("from_value") or {}, now)
         row.setdefault("time", int(now.timestamp()))
         return row
+
+
+_UNITS = {"sec": 1, "milli": 1000, "micro": 1000000, "nano": 1000000000}
+
+
+def _add_time_value(spec: dict, now: datetime) -> int:
+    mode = spec.get("mode", "fixed_time")
+    if mode == "upload_time":
+        return int(now.timestamp())
+    value = spec.get("value")
+    if mode != "fixed_time" or value is None:
+        raise ConnectorError(f"add_time from_value {spec!r} is not modelled (fixed_time with a "
+                             "value, or upload_time)")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConnectorError(f"add_time fixed_time value {value!r}: the local engine models "
+                             "unix time numbers")
+    unit = _UNITS.get(str(spec.get("unix_timestamp_unit", "sec")))
+    if unit is None:
+        raise ConnectorError(f"add_time unix_timestamp_unit {spec['unix_timestamp_unit']!r}: "
+                             "expected sec, milli, micro or nano")
+    return int(value // unit)
+
+
+from .fixtures import LINE_KEY, VISIBLE_AT  # noqa: E402  (fixture columns, never loaded)
+
+
+def _visible(row: dict, now: datetime) -> bool:
+    stamp = row.get(VISIBLE_AT)
+    return stamp is None or datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) <= now
+
+
+def _public(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in (VISIBLE_AT, LINE_KEY)}

@@ -47,10 +47,43 @@ class FixtureObject:
         raise FixtureError(f"the connector cannot filter {self.name} by {connector_field} "
                            f"(fields: {', '.join(sorted(self.columns)) or 'none'})")
 
+    origin: str = ""  # the fixture file, or "generated"
+
+    def instant(self, value, row: dict) -> datetime:
+        """The instant a field value stands for, in any shape real tables hold: the source's
+        format, TD's timestamp strings, ISO 8601 with an offset, unix seconds."""
+        try:
+            return parse_value(value, self.format)
+        except ValueError:
+            where = row.get(LINE_KEY) or row.get("id") or "?"
+            raise FixtureError(f"{self.origin or self.name}: row {where}: {value!r} is not an "
+                               f"instant ({self.format.name if self.format else 'no format'}, "
+                               "TD timestamp, ISO 8601 or unix seconds)") from None
+
     def rows(self, now: datetime) -> list[dict]:
         if self.static_rows is not None:
             return [dict(r) for r in self.static_rows]
         return snapshot(self.name, now)
+
+
+LINE_KEY = "_fixture_line"
+
+
+def parse_value(value, fmt: TimestampFormat | None) -> datetime:
+    """An instant from a fixture value; ``ValueError`` when it is none of the known shapes."""
+    from datetime import UTC
+
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, UTC)
+    text = str(value).strip()
+    if fmt is not None and fmt.is_valid(text):
+        return fmt.parse(text)
+    if text.isascii() and text.lstrip("-").isdigit():
+        return datetime.fromtimestamp(int(text), UTC)
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))  # ISO 8601, TD's strings
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def snapshot(name: str, now: datetime) -> list[dict]:
@@ -108,9 +141,11 @@ def build(sources: list[ResolvedSource], period: tuple[datetime, datetime],
                         obj.columns.setdefault(hist.connector_field, hist.table_field)
                 file = folder / s.name / f"{load.name}.jsonl" if folder else None
                 if file and file.is_file():
-                    obj.static_rows = _read(file)
+                    obj.static_rows, obj.origin = _read(file), str(file)
                 else:
-                    obj.static_rows = _generate(rng, obj, period, boundaries, per_object)
+                    obj.static_rows = _generate(rng, obj, period, boundaries, per_object,
+                                                _lag(s))
+                    obj.origin = "generated"
             objects.append(obj)
     return FixtureSet(objects)
 
@@ -134,16 +169,33 @@ def local_secrets(s: ResolvedSource) -> dict[str, str]:
 
 def _read(file: Path) -> list[dict]:
     rows = []
-    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"{file}: cannot read: {exc}") from None
+    for n, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except ValueError as exc:
                 raise FixtureError(f"{file}:{n}: not a JSON row: {exc}") from None
+            if not isinstance(row, dict):
+                raise FixtureError(f"{file}:{n}: a row must be a JSON object")
+            rows.append({**row, LINE_KEY: n})
     return rows
 
 
-def _generate(rng, obj: FixtureObject, period, boundaries, count) -> list[dict]:
+def _lag(s: ResolvedSource) -> timedelta:
+    from .clock import parse_duration
+
+    return parse_duration(s.lag) if s.lag != "0s" else timedelta(0)
+
+
+def _generate(rng, obj: FixtureObject, period, boundaries, count, lag=timedelta(0)
+              ) -> list[dict]:
+    """Rows at the hard instants and at random ones; every fifth random row arrives late
+    (visible only some time after its timestamp, within the source's lag); two rows hold a
+    NULL and an empty field, as real tables do."""
     start, end = period
     fmt = obj.format
     span = (end - start).total_seconds()
@@ -155,5 +207,13 @@ def _generate(rng, obj: FixtureObject, period, boundaries, count) -> list[dict]:
         row = {"id": f"{obj.name}-{i}"}
         for column in columns:
             row[column] = fmt.format(instant)
+        if lag and i % 5 == 3:
+            delay = timedelta(seconds=int(rng.random() * lag.total_seconds()))
+            row[VISIBLE_AT] = (instant + delay).isoformat()
         rows.append(row)
+    rows += [{"id": f"{obj.name}-null", **{c: None for c in columns}},
+             {"id": f"{obj.name}-empty", **{c: "" for c in columns}}]
     return rows
+
+
+VISIBLE_AT = "_visible_at"

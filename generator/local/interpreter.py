@@ -31,8 +31,19 @@ CONTROL_KEYS = {"_do", "_else_do", "_error", "_check", "_retry", "_parallel", "_
                 "_after", "_export", "_secrets", "timezone", "schedule", "sla", "_type"}
 
 
+# Operators whose task-level _retry re-polls the job that failed instead of running it again
+# (TDOperator keeps the submitted job id in its state params; digdag-semantics B.4).
+JOB_OPERATORS = {"td>", "td_load>", "td_run>", "td_for_each>", "td_table_export>",
+                 "td_result_export>", "td_partial_delete>"}
+LEAF_OPERATORS = {"td>", "td_load>", "td_ddl>", "echo>", "fail>"}
+
+
 class TaskFailed(Exception):
     """An operator failed; ``message`` becomes ``error.message``."""
+
+
+class Killed(Exception):
+    """The attempt's worker was lost: nothing after the task runs, no ``_error`` either."""
 
 
 @dataclass
@@ -43,6 +54,8 @@ class Session:
     scheduled: bool = True
     last_time: datetime | None = None
     next_time: datetime | None = None
+    run: int = 1  # the simulated run this session belongs to (failure injection)
+    clock: datetime | None = None  # the wall clock of its queries (default: its time)
 
 
 @dataclass
@@ -58,6 +71,7 @@ class Attempt:
     tasks: list[TaskRecord] = field(default_factory=list)
     error: str = ""
     stores: dict = field(default_factory=dict)
+    killed: bool = False
 
 
 @dataclass
@@ -100,8 +114,16 @@ class Interpreter:
         config = dig.data if isinstance(dig.data, dict) else {}
         self.timezone = str(config.get("timezone", "UTC"))
         name = "+" + workflow[:-4]
-        ok, stores, message = self._task(config, Context({}, "", name), {})
+        try:
+            ok, stores, message = self._task(config, Context({}, "", name), {})
+        except Killed as exc:
+            return Attempt(False, self.records, str(exc), killed=True)
         return Attempt(ok, self.records, message, stores)
+
+    def now(self) -> datetime:
+        """The clock of every query of this attempt: its session time, unless it overlaps a
+        later session (then both run at that later time)."""
+        return self.session.clock or self.session.time
 
     # ---- tasks -------------------------------------------------------------------------
     def _task(self, config, ctx: Context, stores: dict) -> tuple[bool, dict, str]:
@@ -112,14 +134,18 @@ class Interpreter:
         workdir = str(exports.get("_workdir", ctx.workdir) or "")
         inner = Context(exports, workdir, ctx.name, ctx.error)
         retries = self._retry_limit(config)
+        repolls = self._is_operator(config) and bool(JOB_OPERATORS & set(config))
         for attempt in itertools.count():
-            if self._is_operator(config):
+            if attempt and repolls:  # the retried task polls the failed job again
+                self.records.append(TaskRecord(ctx.name, "error", message))
+            elif self._is_operator(config):
                 ok, delta, message = self._operator(config, inner, stores)
             else:
                 ok, delta, message = self._group(config, inner, stores)
             if ok or attempt >= retries:
                 break
-            self.echo(f"{ctx.name}: retrying ({attempt + 1}/{retries}) after: {message}")
+            what = "re-polls the failed job" if repolls else "runs the group again"
+            self.echo(f"{ctx.name}: retry {attempt + 1} of {retries} ({what}) after: {message}")
         if not ok and isinstance(config.get("_error"), dict):
             error = {"message": message}
             err_ctx = Context(exports, workdir, ctx.name + "^error", error)
@@ -203,14 +229,30 @@ class Interpreter:
             return self._if(config, params, ctx, stores)
         if op in ("for_each>", "loop>"):
             return self._loop(op, config, params, ctx, stores)
-        if op == "call>":
-            return self._call(params, ctx, stores)
+        if op in ("call>", "require>"):
+            try:
+                self.services.before_task(op, ctx, params, self)
+            except OperatorError as exc:
+                return self._failed(ctx, str(exc))
+            result = (self._call if op == "call>" else self._require)(params, ctx, stores)
+            if result[0]:
+                self.services.after_task(op, ctx, params, self)
+            return result
         try:
-            delta = run_operator(op, params, self, ctx)
+            delta = self._leaf(op, params, ctx)
         except (OperatorError, EvaluationError) as exc:
             return self._failed(ctx, str(exc))
         self.records.append(TaskRecord(ctx.name, "success"))
+        self.services.after_task(op, ctx, params, self)
         return True, delta, ""
+
+    def _leaf(self, op: str, params: dict, ctx: Context) -> dict:
+        self.services.enter(self.session)
+        try:
+            self.services.before_task(op, ctx, params, self)
+            return run_operator(op, params, self, ctx)
+        finally:
+            self.services.leave(self.session)
 
     def builtins(self, ctx: Context) -> dict:
         from .clock import session_variables
@@ -293,6 +335,33 @@ class Interpreter:
         self.records.append(TaskRecord(ctx.name, "success"))
         sub = Context(exports, folder if folder != "." else "", ctx.name + "^sub", ctx.error)
         return self._task(called, sub, stores)
+
+
+    def _require(self, params, ctx, stores):
+        """``require>``: the other workflow runs as its own attempt of its own session at this
+        session time (params: only ``params:``); an attempt that already ran for that session
+        is not run again unless ``rerun_on`` says so; its failure fails this task unless
+        ``ignore_failure: true`` (digdag-semantics B.7)."""
+        workflow = str(params["require>"])
+        workflow = workflow if workflow.endswith(".dig") else workflow + ".dig"
+        rerun = str(params.get("rerun_on", "none")).lower()
+        previous = self.services.attempts.get((workflow, self.session.time))
+        if previous is not None and (rerun == "none" or (rerun == "failed" and previous)):
+            ok = previous
+        else:
+            child = Interpreter(self.project, self.services, self.services.new_session(
+                self.session), dict(params.get("params") or {}), self.echo)
+            attempt = child.run(workflow)
+            self.records.extend(child.records)
+            ok = attempt.success
+            self.services.attempts[(workflow, self.session.time)] = ok
+            if not ok:
+                self.echo(f"{ctx.name}: {workflow} failed"
+                          f"{' (worker lost)' if attempt.killed else ''}: {attempt.error}")
+        if not ok and _boolean(params.get("ignore_failure", False)) is not True:
+            return self._failed(ctx, f"required workflow {workflow} failed")
+        self.records.append(TaskRecord(ctx.name, "success"))
+        return True, {}, ""
 
 
 def _boolean(value):

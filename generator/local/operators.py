@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from ..digdag.evaluate import render
+from .connector import ConnectorError
 
 NOT_MODELLED_TD = ("insert_into", "create_table", "download_file", "result_url",
                    "result_connection", "result_settings")
@@ -76,10 +77,9 @@ def _td(params, interpreter, ctx) -> dict:
         raise OperatorError("td>: no query (a file, {data: ...} or query:)")
     _database(params)
     services = interpreter.services
-    services.fail_if_injected("td>", ctx, params)
     try:
         result = services.engine.execute(sql, scheduled_time=params["session_unixtime"],
-                                         now=services.clock())
+                                         now=interpreter.now())
     except Exception as exc:  # the engine's own error, reported as TD reports a failed job
         raise OperatorError(f"Query failed: {exc}") from None
     delta = _job(interpreter, len(result.rows))
@@ -107,8 +107,10 @@ def _td_load(params, interpreter, ctx) -> dict:
     if "." in str(table):
         database, table = str(table).split(".", 1)
     services = interpreter.services
-    services.fail_if_injected("td_load>", ctx, params)
-    rows = services.connector.load(config, database, str(table), services.clock())
+    try:
+        rows = services.connector.load(config, database, str(table), interpreter.now())
+    except ConnectorError as exc:
+        raise OperatorError(f"TD job failed: {exc}") from None
     return _job(interpreter, rows)
 
 

@@ -11,8 +11,13 @@ LOG_COLUMNS = ("log_id", "table_name", "status", "start_time", "end_time", "reco
 def print_run(result, echo) -> None:
     state = "ok" if result.success else f"FAILED: {result.error or 'see ERROR rows'}"
     echo(f"run {result.number} at {result.session_time.isoformat()}: {state}")
+    ended = {r.get("log_id") for r in result.log if r.get("status") != "STARTED"}
     for row in result.log:
-        if row.get("status") in ("SUCCESS", "ERROR", "SKIPPED") and row.get("table_name"):
+        if row.get("status") == "STARTED" and row.get("log_id") not in ended:
+            window = f"[{row.get('start_time') or '-'}, {row.get('end_time') or '-'})"
+            echo(f"  {'UNENDED':<8} {row.get('table_name') or '':<44} {window}  claimed, "
+                 "nothing logged after it (a lost worker): the next run reconciles it")
+        elif row.get("status") in ("SUCCESS", "ERROR", "SKIPPED") and row.get("table_name"):
             window = f"[{row.get('start_time') or '-'}, {row.get('end_time') or '-'})"
             extra = f"{row.get('records_processed')} rows" if row["status"] == "SUCCESS" \
                 else (row.get("error_message") or "")[:80]

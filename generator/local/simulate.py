@@ -1,40 +1,29 @@
 """``tdgen run-local``: scheduled runs of a source's generated workflow on the local engine.
 
-A run is one session of ``<source>_ingest_inc.dig`` (or ``_hist`` with ``hist``) at a
-simulated time: ``td>`` runs on DuckDB, ``td_load>`` on the fixture connector, failures are
-injected where asked (``OBJECT@RUN`` fails every load attempt of OBJECT in run RUN;
-``OBJECT@RUN#N`` only its first N attempts). The log and the tables persist in a DuckDB file
-between runs and between invocations.
+A run is one session of ``<source>_ingest_inc.dig`` (or ``_hist`` with ``hist``) at a simulated
+time: ``td>`` runs on DuckDB, ``td_load>`` on the fixture connector, each object's workflow as
+its own attempt (``require>``). Faults are injected where reality has them (``faults.py``): any
+task may fail (once, N times, or on every attempt) and a worker may die right after a task;
+two sessions may overlap, interleaved task by task. The log and the tables persist in a DuckDB
+file between runs and between invocations; session ids continue from the log, so every run's
+log ids are new.
 """
 
 from __future__ import annotations
 
-import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import ConfigError, UsageError
+from .faults import Fault, Turnstile, validate_faults
 from .interpreter import Interpreter, Session
 from .operators import OperatorError
 
 DEFAULT_DB = ".tdgen/local.duckdb"
-
-
-@dataclass(frozen=True)
-class Failure:
-    obj: str
-    run: int  # 1-based
-    attempts: int | None = None  # None: every attempt of that run
-
-    @classmethod
-    def parse(cls, text: str) -> Failure:
-        match = re.fullmatch(r"([\w.-]+)@(\d+)(?:#(\d+))?", text.strip())
-        if not match:
-            raise UsageError(f"--fail {text}: expected OBJECT@RUN or OBJECT@RUN#ATTEMPTS "
-                             "(e.g. events@3)")
-        return cls(match[1], int(match[2]), int(match[3]) if match[3] else None)
+Failure = Fault  # the name earlier releases used
 
 
 @dataclass
@@ -42,34 +31,66 @@ class Services:
     engine: object
     connector: object
     secrets: dict
-    failures: list[Failure]
-    run: int = 1
-    now: datetime | None = None
+    faults: list[Fault]
     jobs: int = 0
-    attempts: dict = field(default_factory=dict)
-
-    def clock(self) -> datetime:
-        return self.now
+    sessions: int = 0
+    counts: dict = field(default_factory=dict)  # (fault, run) -> attempts seen
+    attempts: dict = field(default_factory=dict)  # (workflow, session time) -> success
+    runs_of: dict = field(default_factory=dict)  # session id -> the run it belongs to
+    turnstile: Turnstile | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_job_id(self) -> int:
-        self.jobs += 1
-        return 100000 + self.jobs
+        with self.lock:
+            self.jobs += 1
+            return 100000 + self.jobs
+
+    def new_session(self, parent: Session) -> Session:
+        """A session of another workflow at the same time (require>), with new ids."""
+        with self.lock:
+            self.sessions += 1
+            number = self.sessions
+            self.runs_of[number] = parent.run
+        return Session(parent.time, number, number, parent.scheduled, parent.last_time,
+                       parent.next_time, parent.run, parent.clock)
 
     def secret(self, key: str) -> str:
         return self.secrets.get(key, f"local-{key}")
 
-    def fail_if_injected(self, op: str, ctx, params: dict) -> None:
-        if op != "td_load>":
-            return
+    def enter(self, session: Session) -> None:
+        if self.turnstile:
+            self.turnstile.enter(session.run)
+
+    def leave(self, session: Session) -> None:
+        if self.turnstile:
+            self.turnstile.leave(session.run)
+
+    def before_task(self, op: str, ctx, params: dict, interpreter) -> None:
+        for fault in self._matching(ctx, params, interpreter.session, kill=False):
+            key = (fault, interpreter.session.run)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if fault.attempts is None or self.counts[key] <= fault.attempts:
+                raise OperatorError(f"TD job failed: injected failure of {fault.text} "
+                                    f"(attempt {self.counts[key]})")
+
+    def after_task(self, op: str, ctx, params: dict, interpreter) -> None:
+        from .interpreter import Killed
+
+        for fault in self._matching(ctx, params, interpreter.session, kill=True):
+            raise Killed(f"worker lost after {fault.text}")
+
+    def _matching(self, ctx, params, session: Session, kill: bool):
+        task = task_of(ctx.name)
         ds = params.get("datasource") if isinstance(params.get("datasource"), dict) else {}
-        names = {str(ds.get("name")), str(ds.get("table_name")), str(params.get("table"))}
-        for failure in self.failures:
-            if failure.run == self.run and failure.obj in names:
-                key = (failure, self.run)
-                self.attempts[key] = self.attempts.get(key, 0) + 1
-                if failure.attempts is None or self.attempts[key] <= failure.attempts:
-                    raise OperatorError(f"TD job failed: injected failure of {failure.obj} in "
-                                        f"run {self.run} (attempt {self.attempts[key]})")
+        names = {str(ds.get("name")), str(ds.get("table_name"))}
+        return [f for f in self.faults if f.kill == kill and f.run == session.run
+                and f.obj in names and f.task == task]
+
+
+def task_of(full_name: str) -> str:
+    """``+wf+load^sub+load_with_retry+td_load`` -> ``td_load``."""
+    last = full_name.rsplit("+", 1)[-1]
+    return last.split("^", 1)[0]
 
 
 @dataclass
@@ -79,6 +100,7 @@ class RunResult:
     success: bool
     error: str
     log: list[dict]  # this run's ingestion_log rows
+    killed: bool = False
 
 
 @dataclass
@@ -96,9 +118,10 @@ class Simulation:
 
 def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedelta(days=1),
               start: datetime | None = None, fixtures_dir: Path | None = None,
-              failures: list[Failure] | None = None, hist: bool = False,
+              failures: list[Fault] | None = None, hist: bool = False,
               db_path: Path | str | None = None, fresh: bool = False, seed: int = 7,
-              progress: Callable[[RunResult], None] | None = None) -> Simulation:
+              progress: Callable[[RunResult], None] | None = None,
+              overlap: int | None = None) -> Simulation:
     from ..project import load_project
     from ..render.plan import resolved_sources
     from . import fixtures as fx
@@ -112,33 +135,112 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
                           f"{', '.join(sorted(resolved))})")
     if runs < 1:
         raise UsageError("--runs must be at least 1")
+    if overlap is not None and not 1 <= overlap < runs:
+        raise UsageError(f"--overlap {overlap}: expected a run from 1 to {runs - 1} (run K "
+                         "overlaps run K+1)")
+    if fixtures_dir is not None and not Path(fixtures_dir).is_dir():
+        raise UsageError(f"--fixtures {fixtures_dir}: no such folder")
     src = resolved[source]
     workflow = f"{source}_ingest_{'hist' if hist else 'inc'}.dig"
     if not (root / "workflows" / workflow).is_file():
         raise ConfigError(f"workflows/{workflow} does not exist (run tdgen generate"
                           f"{'; the source has no history' if hist else ''})")
+    faults = list(failures or [])
+    validate_faults(faults, root / "workflows", src, hist, runs)
     start = start or _default_start(runs, every)
     times = [start + every * k for k in range(runs)]
     engine = SqlEngine(_db(root, db_path, fresh))
     period = _period(src, times)
     fixtures = fx.build([src], period, times, seed=seed, folder=fixtures_dir)
     services = Services(engine, FixtureConnector(engine, fixtures), fx.local_secrets(src),
-                        list(failures or []))
+                        faults)
     settings = project.settings
-    results = []
-    for k, moment in enumerate(times, 1):
-        services.run, services.now = k, moment
-        session = Session(moment, session_id=k, attempt_id=1,
-                          last_time=moment - every, next_time=moment + every)
-        attempt = Interpreter(root / "workflows", services, session).run(workflow)
-        log = [r for r in engine.table_rows(settings.databases.src, settings.log_table)
-               if str(r.get("log_id", "")).startswith(f"{k}-1-")]
-        result = RunResult(k, moment, attempt.success, attempt.error, log)
-        results.append(result)
-        if progress:
-            progress(result)
-    return Simulation(source, workflow, results, engine, settings.databases.src,
-                      settings.log_table)
+    db, table = settings.databases.src, settings.log_table
+    services.sessions = _last_session(engine, db, table)
+    sim = Simulation(source, workflow, [], engine, db, table)
+    run = _Runner(root / "workflows", services, workflow, every, sim, progress)
+    k = 1
+    while k <= runs:
+        if overlap == k:
+            run.overlapping(k, times[k - 1], times[k])
+            k += 2
+        else:
+            run.one(k, times[k - 1])
+            k += 1
+    return sim
+
+
+@dataclass
+class _Runner:
+    workflows: Path
+    services: Services
+    workflow: str
+    every: timedelta
+    sim: Simulation
+    progress: Callable | None
+
+    def one(self, k: int, moment: datetime) -> None:
+        before = self._log_size()
+        attempt = self._attempt(k, moment)
+        self._record(k, moment, attempt, before, self._log_size())
+
+    def overlapping(self, k: int, first: datetime, second: datetime) -> None:
+        """Runs k and k+1 at once, interleaved task by task: run k's first task, then run
+        k+1's, and so on (a session that finished lets the other go on alone). Run k is still
+        running when run k+1 starts, so the queries of both see run k+1's time as now."""
+        before = self._log_size()
+        self.services.turnstile = Turnstile([k, k + 1])
+        attempts: dict = {}
+
+        def session(n: int, moment: datetime) -> None:
+            try:
+                attempts[n] = self._attempt(n, moment, second)
+            finally:
+                self.services.turnstile.done(n)
+
+        threads = [threading.Thread(target=session, args=(n, m), daemon=True)
+                   for n, m in ((k, first), (k + 1, second))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.services.turnstile = None
+        after = self._log_size()
+        for n, moment in ((k, first), (k + 1, second)):
+            self._record(n, moment, attempts[n], before, after)
+
+    def _attempt(self, k: int, moment: datetime, clock: datetime | None = None):
+        base = Session(moment, 0, 0, last_time=moment - self.every,
+                       next_time=moment + self.every, run=k, clock=clock)
+        session = self.services.new_session(base)
+        return Interpreter(self.workflows, self.services, session).run(self.workflow)
+
+    def _run_of(self, row: dict) -> int | None:
+        session = str(row.get("log_id") or "").split("-", 1)[0]
+        return self.services.runs_of.get(int(session)) if session.isdigit() else None
+
+    def _log_size(self) -> int:
+        engine = self.sim.engine
+        if not engine.table_exists(self.sim.database, self.sim.log_table):
+            return 0
+        return len(self.sim.log())
+
+    def _record(self, k, moment, attempt, before, after) -> None:
+        rows = [r for r in self.sim.log()[before:after] if self._run_of(r) == k]
+        result = RunResult(k, moment, attempt.success, attempt.error, rows, attempt.killed)
+        self.sim.runs.append(result)
+        if self.progress:
+            self.progress(result)
+
+
+def _last_session(engine, database: str, table: str) -> int:
+    """The largest session id in the log's log ids (``<session>-<attempt>-...``), so a run
+    against an existing database never reuses one."""
+    if not engine.table_exists(database, table):
+        return 0
+    ids = [str(r.get("log_id") or "").split("-", 1)[0] for r in
+           engine.table_rows(database, table)]
+    return max((int(i) for i in ids if i.isdigit()), default=0)
 
 
 def _default_start(runs: int, every: timedelta) -> datetime:

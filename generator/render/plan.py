@@ -9,13 +9,14 @@ import jinja2
 
 from ..errors import TemplateError
 from ..project import Project
-from ..resolved import ResolvedSource, resolve
+from ..resolved import ResolvedSource, resolve, skip_on_overtime
 from .env import make_env
 
 SHARED_SQL = (
     "ingestion_log_ddl", "log_ingestion_start", "log_ingestion_success", "log_ingestion_error",
     "log_ingestion_skipped", "log_workflow_error", "log_batch_start", "log_batch_success",
-    "log_batch_error", "log_history_done", "log_runner_completion", "log_runner_error",
+    "log_batch_error", "log_batch_skipped", "log_history_done", "log_runner_completion",
+    "log_runner_error", "session_failures",
 )
 SCHEMA_PATH = "schema/source.schema.json"
 CREDENTIALS_EXAMPLE = "credentials_ingestion.example.json"
@@ -75,7 +76,10 @@ def _shared(r: Renderer, project: Project, sources) -> list[GeneratedFile]:
                       "tdgen.yml, sources/"),
         GeneratedFile("workflows/ingestion_runner.dig",
                       r.render("workflows/ingestion_runner.dig.j2", origin,
-                               runner_sources=runner), "tdgen.yml, sources/"),
+                               runner_sources=runner,
+                               runner_schedule=skip_on_overtime(
+                                   project.settings.runner.schedule)),
+                      "tdgen.yml, sources/"),
         GeneratedFile(CREDENTIALS_EXAMPLE, credentials_example(sources), "sources/"),
         GeneratedFile(SCHEMA_PATH, source_schema(), "generator/spec/model.py"),
     ]
@@ -99,10 +103,18 @@ def _per_source(r: Renderer, project: Project, s: ResolvedSource, origin: str
     files = [
         out(f"workflows/{s.inc_workflow}.dig", "workflows/ingest_inc.dig.j2",
             has_inc=has_inc, has_full=has_full),
+        out(f"workflows/sql/{name}_claim.sql", "sql/claim.sql.j2"),
+        out(f"workflows/sql/{name}_reconcile.sql", "sql/reconcile.sql.j2"),
         out(f"workflows/config/{name}_datasources.yml", "config/datasources.yml.j2"),
         out(f"docs/sources/{name}.md", "docs/source.md.j2", has_inc=has_inc,
             has_full=has_full, project_name=project.settings.project),
     ]
+    for load in s.loads:
+        files.append(out(f"workflows/{load.workflow}.dig", "workflows/ingest_inc_object.dig.j2",
+                         load=load))
+    for load in s.history:
+        files.append(out(f"workflows/{load.workflow}.dig",
+                         "workflows/ingest_hist_object.dig.j2", load=load))
     template = f"load/{s.connector.load_template}"
     for load in s.loads:
         window = _window(False, s.spec.watermark)
@@ -124,17 +136,21 @@ def _per_source(r: Renderer, project: Project, s: ResolvedSource, origin: str
     if s.history:
         files.append(out(f"workflows/{s.hist_workflow}.dig", "workflows/ingest_hist.dig.j2"))
         files.append(out(f"workflows/sql/{name}_hist_pending.sql", "sql/hist_pending.sql.j2"))
+        files.append(out(f"workflows/sql/{name}_batch_claim.sql", "sql/batch_claim.sql.j2"))
     return files
 
 
 def _window(historical: bool, watermark: str) -> dict[str, str]:
     """The ``${...}`` expressions a load config takes its window from."""
     if historical:
-        return {"start": "${batch[0]}", "end": "${batch[1]}", "connector_end": "${batch[2]}",
+        return {"start": "${batch[0]}", "end": "${batch[1]}", "connector_start": "${batch[2]}",
+                "connector_end": "${batch[3]}", "tag": "${batch[4]}",
                 "origin": "the month batch"}
     origin = "the window query" if watermark == "table" else "the watermark in ingestion_log"
     return {"start": "${td.last_results.start_time}", "end": "${td.last_results.end_time}",
-            "connector_end": "${td.last_results.connector_end_time}", "origin": origin}
+            "connector_start": "${td.last_results.connector_start_time}",
+            "connector_end": "${td.last_results.connector_end_time}",
+            "tag": "${td.last_results.end_unixtime}", "origin": origin}
 
 
 def credentials_example(sources: list[ResolvedSource]) -> str:

@@ -95,17 +95,27 @@ class SourceSpec(_Strict):
         None, description="Digdag schedule; a scheduled source is left out of the runner")
     default_start_time: str | None = Field(
         None, description="first window start when there is no watermark yet")
-    lag: str = Field("0s", pattern=_DURATION, description="window end = now - lag")
+    lag: str | None = Field(None, pattern=_DURATION, description="window end = now - lag, so "
+                            "rows that become visible late are still read; default: the "
+                            "connector's (see docs/sources/<source>.md)")
     lookback: str = Field("0s", pattern=_DURATION,
                           description="re-read this margin before the watermark (late data)")
     watermark: Literal["log", "table"] = Field(
         "log", description="log: end of the last SUCCESS window; table: max of the table field")
-    table_field_type: Literal["iso8601", "format", "unixtime", "timestamp"] = Field(
-        "iso8601", description="what the table field holds, for the table fallback: ISO 8601 "
-        "strings, strings in the source's timestamp format, unix seconds, or timestamps")
+    table_field_type: Literal["format", "td_timestamp", "iso8601", "unixtime"] | None = Field(
+        None, description="what the table field holds in TD, for the table fallback: strings "
+        "in the source's timestamp format, TD's timestamp strings (%Y-%m-%d %H:%M:%S.%3N), "
+        "ISO 8601 strings with any offset, or unix seconds; default: the connector's")
     table_fallback_days: int = Field(
         90, ge=1, description="partitions the table fallback scans (TD_TIME_RANGE)")
     retry: int = Field(2, ge=0, le=10, description="retries of each load (on a group)")
+    claim_timeout: str = Field(
+        "6h", pattern=_DURATION, description="a window claimed by a load that logged nothing "
+        "more for this long is taken as abandoned (its worker died) and loaded again; keep it "
+        "above the longest load")
+    log_scan_days: int = Field(
+        35, ge=1, le=3660, description="days of ingestion_log read for the watermark first "
+        "(TD_TIME_RANGE on the log's time); the whole log is read only when they hold none")
     objects: list[DataObject] = Field(min_length=1)
     history: History | None = None
 
