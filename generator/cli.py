@@ -330,8 +330,11 @@ def secrets(dry_run, all_keys, force, root) -> None:
               default=None, metavar="[FILE]", help="Read ingestion_log from the local "
               "engine's DuckDB file instead of TD (default FILE: .tdgen/local.duckdb under "
               "the root).")
+@click.option("--rows", is_flag=True, help="Also compare every SUCCESS window with the rows "
+              "its table holds for it (rows carry their window's end in time): rows loaded "
+              "twice or missing are problems (exit 1). One query per table.")
 @click.option("--root", type=click.Path(file_okay=False))
-def status(sources, since, stale_after, now, fmt, local, root) -> None:
+def status(sources, since, stale_after, now, fmt, local, rows, root) -> None:
     """Per source and table from ingestion_log: last success, lag, rows, errors, holes.
 
     Tables are listed worst first. Exits 1 when a table is failing (errors since its last
@@ -358,7 +361,7 @@ def status(sources, since, stale_after, now, fmt, local, root) -> None:
         config = _run(load_config, base)
     report = _run(run_status, base, config, period, stale, moment,
                   lambda job: click.echo(f"query job {job} is running...", err=True),
-                  list(sources) or None, local_file)
+                  list(sources) or None, local_file, rows)
     click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else report_text(report))
     if not report.healthy:
         sys.exit(EXIT_FINDINGS)

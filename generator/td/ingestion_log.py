@@ -67,6 +67,25 @@ def log_query(table: str, since: datetime, sources: list[str] | None = None) -> 
 def fetch_log(config: TdConfig, database: str, table: str, since: datetime,
               on_job=None, sources: list[str] | None = None) -> list[LogRow]:
     """The log rows since ``since``, through td-client (a Trino job on ``database``)."""
+    columns, rows = run_query(config, database, table, log_query(table, since, sources),
+                              on_job)
+    columns = columns or list(LOG_COLUMNS)
+    return [LogRow.from_mapping(dict(zip(columns, row))) for row in rows]
+
+
+def count_tags(config: TdConfig, database: str, table: str, lo: int, hi: int,
+               on_job=None) -> dict[int, int] | None:
+    """Rows per tag (``time``) of one table between ``lo`` and ``hi`` (``status --rows``)."""
+    from .rows import tag_query
+
+    _columns, rows = run_query(config, database, table, tag_query(database, table, lo, hi),
+                               on_job)
+    return {int(tag): int(n) for tag, n in rows if tag is not None}
+
+
+def run_query(config: TdConfig, database: str, table: str, sql: str, on_job=None):
+    """(column names, rows) of a Trino job on ``database`` through td-client; every failure is
+    one message with the fix, the key masked."""
     import tdclient
     from tdclient import errors as td_errors
 
@@ -76,14 +95,13 @@ def fetch_log(config: TdConfig, database: str, table: str, since: datetime,
             apikey=key, endpoint=config.api_endpoint,
             max_cumul_retry_delay=config.max_retry_delay) as client:
         try:
-            job = client.query(database, log_query(table, since, sources), type="trino")
+            job = client.query(database, sql, type="trino")
             if on_job:
                 on_job(job.job_id)
             job.wait(timeout=QUERY_TIMEOUT_SECONDS, wait_interval=config.query_wait_interval)
             if not job.success():
                 raise RemoteError(redact(_job_failure(job, database, table), key))
-            columns = [c[0] for c in job.result_schema or []] or list(LOG_COLUMNS)
-            return [LogRow.from_mapping(dict(zip(columns, row))) for row in job.result()]
+            return [c[0] for c in job.result_schema or []], list(job.result())
         except (td_errors.AuthError, td_errors.ForbiddenError) as exc:
             raise ConfigError(redact(f"TD refused the API key ({exc}); check TD_API_KEY and "
                                      "TD_SITE (or TD_API_ENDPOINT)", key)) from None

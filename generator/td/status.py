@@ -442,7 +442,7 @@ def expected_tables(project, sources: list[str] | None = None) -> list[ExpectedT
 
 def status(root: Path, config: TdConfig | None, since: timedelta, stale_after: timedelta,
            now: datetime | None = None, on_job=None, sources: list[str] | None = None,
-           local: Path | None = None) -> StatusReport:
+           local: Path | None = None, rows_check: bool = False) -> StatusReport:
     """Read the project's log (on TD, or in the local engine's file ``local``) and judge it."""
     from ..project import load_project
 
@@ -452,21 +452,48 @@ def status(root: Path, config: TdConfig | None, since: timedelta, stale_after: t
     if unknown:
         raise UsageError(f"--source: no source named {', '.join(unknown)} in sources/ "
                          f"(known: {', '.join(known)})")
-    now = now or datetime.now(UTC)
-    start = now - since
     db, table = project.settings.databases.src, project.settings.log_table
     only = sorted(set(sources)) if sources else None
     if local is not None:
-        rows = read_local_log(local, db, table, start, only)
+        # the local engine's file holds simulated runs: judge them as of the last one, and
+        # only the sources that ran there (unless --source names others)
+        rows = read_local_log(local, db, table, datetime(1970, 1, 1, tzinfo=UTC), only)
+        now = now or _last_logged(rows) or datetime.now(UTC)
+        rows = [r for r in rows if r.time is None or r.time >= (now - since).timestamp()]
+        only = only or sorted({r.source_name for r in rows if r.source_name in known})
     else:
         if config is None:
             raise UsageError("status: no TD settings (use --local to read the local engine)")
-        rows = fetch_log(config, db, table, start, on_job, only)
+        now = now or datetime.now(UTC)
+        rows = fetch_log(config, db, table, now - since, on_job, only)
+    start = now - since
     formats = {s.spec.source: project.format_of(s.spec) for s in project.sources}
-    report = analyse(rows, expected_tables(project, only), now, stale_after, start, formats)
+    expected = expected_tables(project, only)
+    report = analyse(rows, expected, now, stale_after, start, formats)
+    if rows_check:
+        from .rows import check_rows
+
+        check_rows(report, expected, rows, _row_counter(local, config, db, on_job))
     report.sources = only
     report.origin = str(local) if local is not None else f"TD ({db}.{table})"
     return report
+
+
+def _last_logged(rows) -> datetime | None:
+    times = [r.time for r in rows if isinstance(r.time, int)]
+    return datetime.fromtimestamp(max(times), UTC) if times else None
+
+
+def _row_counter(local: Path | None, config, database: str, on_job):
+    """How ``--rows`` counts a table's rows per tag: on the local engine's file, or on TD."""
+    if local is not None:
+        from ..local.sqlengine import SqlEngine
+        from .rows import local_counter
+
+        return local_counter(SqlEngine(local), database)
+    from .ingestion_log import count_tags
+
+    return lambda table, lo, hi: count_tags(config, database, table, lo, hi, on_job)
 
 
 _COLUMNS = ("state", "source", "table", "kind", "last window end", "lag", "rows last",
