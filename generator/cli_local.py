@@ -18,6 +18,12 @@ def _duration(text: str):
         raise click.BadParameter(str(exc)) from None
 
 
+def print_retry(line: str) -> None:
+    """The engine's messages worth a user's eye while runs go on: retries, and why."""
+    if ": retry " in line:
+        click.echo("  " + line.rsplit("+", 1)[-1])
+
+
 def _instant(text: str | None):
     from .local.clock import parse_instant
 
@@ -69,7 +75,7 @@ def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, d
     faults = [_run(Fault.parse, f) for f in fail] + [_run(Fault.parse, k, True) for k in kill]
     sim = _run(simulate, base, source, runs, _duration(every), _instant(start),
                Path(fixtures) if fixtures else None, faults, hist, db, fresh, seed,
-               lambda result: print_run(result, click.echo), overlap)
+               lambda result: print_run(result, click.echo), overlap, print_retry)
     click.echo()
     print_log(sim.log(), click.echo)
     injected = {f.run for f in faults}

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..formats import TimestampFormat, month_batches
 from ..resolved import ResolvedSource
 
 
-class FixtureError(Exception):
-    pass
+class FixtureError(ConfigError):
+    """Bad fixture data: a usage error (exit 2) naming the file and the row."""
 
 
 @dataclass

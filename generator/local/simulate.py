@@ -121,7 +121,8 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
               failures: list[Fault] | None = None, hist: bool = False,
               db_path: Path | str | None = None, fresh: bool = False, seed: int = 7,
               progress: Callable[[RunResult], None] | None = None,
-              overlap: int | None = None) -> Simulation:
+              overlap: int | None = None,
+              echo: Callable[[str], None] | None = None) -> Simulation:
     from ..project import load_project
     from ..render.plan import resolved_sources
     from . import fixtures as fx
@@ -158,7 +159,7 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
     db, table = settings.databases.src, settings.log_table
     services.sessions = _last_session(engine, db, table)
     sim = Simulation(source, workflow, [], engine, db, table)
-    run = _Runner(root / "workflows", services, workflow, every, sim, progress)
+    run = _Runner(root / "workflows", services, workflow, every, sim, progress, echo)
     k = 1
     while k <= runs:
         if overlap == k:
@@ -178,6 +179,7 @@ class _Runner:
     every: timedelta
     sim: Simulation
     progress: Callable | None
+    echo: Callable | None = None
 
     def one(self, k: int, moment: datetime) -> None:
         before = self._log_size()
@@ -213,7 +215,8 @@ class _Runner:
         base = Session(moment, 0, 0, last_time=moment - self.every,
                        next_time=moment + self.every, run=k, clock=clock)
         session = self.services.new_session(base)
-        return Interpreter(self.workflows, self.services, session).run(self.workflow)
+        return Interpreter(self.workflows, self.services, session,
+                           echo=self.echo).run(self.workflow)
 
     def _run_of(self, row: dict) -> int | None:
         session = str(row.get("log_id") or "").split("-", 1)[0]

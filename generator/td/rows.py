@@ -96,8 +96,10 @@ def check_rows(report, expected, rows: list[LogRow], count) -> None:
         status = statuses.get((exp.source, exp.workflow, exp.table))
         if not windows or status is None:
             continue
-        counts = count(exp.table, windows[0].tag, max(windows[-1].tag,
-                                                       int(report.now.timestamp())))
+        lo = windows[0].tag
+        if report.since is not None and exp.kind != HISTORY:
+            lo = min(lo, int(report.since.timestamp()))
+        counts = count(exp.table, lo, max(windows[-1].tag, int(report.now.timestamp())))
         for category, message in problems(exp.kind, windows, Counter(counts or {})):
             status.problem(category, message)
     report.tables.sort(key=lambda t: t.sort_key())
