@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -9,13 +10,21 @@ import pytest
 import trino_sql_validator as tsv
 import yaml
 
+from generator.catalog import get as get_connector
 from generator.digdag.evaluate import render
 from generator.digdag.reader import load_dig, workflow_files
 from generator.formats import load_formats
+from generator.project import load_project
+from generator.render.env import duration_seconds
+from generator.render.plan import resolved_sources
 from tests.digdag_env import REPO, WORKFLOWS, datasources, params, sources
 
 FORMATS = load_formats(REPO / "templates" / "timestamp_formats")
 HISTORY = ["google_bigquery", "klaviyo", "onetrust", "shopify_v2"]
+
+
+def resolved_source(source):
+    return next(s for s in resolved_sources(load_project(REPO)) if s.name == source)
 
 
 def spec(source):
@@ -24,7 +33,7 @@ def spec(source):
 
 def batches(source):
     text = (WORKFLOWS / "sql" / f"{source}_hist_pending.sql").read_text()
-    return re.findall(r"\('([^']+)', '([^']+)', '([^']+)'\)", text)
+    return re.findall(r"\('([^']+)', '([^']+)', '([^']+)', '([^']+)', '([^']+)'\)", text)
 
 
 def valid_trino(sql: str) -> bool:
@@ -38,9 +47,13 @@ def test_1_month_batches_are_contiguous_in_the_sources_own_format(source):
     fmt = FORMATS[spec(source)["timestamp_format"]]
     rows = batches(source)
     assert len(rows) >= 12
-    for (start, end, connector_end), nxt in zip(rows, rows[1:] + [None]):
+    bounds = get_connector(spec(source)["connector"]).bounds
+    for (start, end, c_start, c_end, tag), nxt in zip(rows, rows[1:] + [None]):
         lower, upper = fmt.parse(start), fmt.parse(end)  # raises unless in the source's format
-        assert upper > lower and connector_end == end
+        assert upper > lower and int(tag) == int(upper.timestamp())  # rows carry the end
+        step = fmt.precision
+        assert fmt.parse(c_start) == lower - (step if bounds.start_step_back else 0 * step)
+        assert fmt.parse(c_end) == upper - (step if bounds.end_step_back else 0 * step)
         if nxt:
             assert end == nxt[0]  # the next month starts where this one ends
     assert rows[0][0] == spec(source)["history"]["start"]
@@ -49,7 +62,7 @@ def test_1_month_batches_are_contiguous_in_the_sources_own_format(source):
 
 def test_1_the_last_second_of_every_month_is_inside_a_batch():
     fmt = FORMATS["micros_no_zone"]
-    rows = [(fmt.parse(a), fmt.parse(b)) for a, b, _ in batches("klaviyo")]
+    rows = [(fmt.parse(a), fmt.parse(b)) for a, b, *_ in batches("klaviyo")]
     for lower, upper in rows[:-1]:
         last_second = upper - timedelta(microseconds=500_000)
         assert sum(lo <= last_second < hi for lo, hi in rows) == 1
@@ -61,7 +74,7 @@ def test_2_bigquery_history_filters_each_batch_by_its_range():
         config = yaml.safe_load(render(text, params(
             "google_bigquery", "google_bigquery_ingest_hist", ds,
             batch=["2024-01-01 00:00:00.000", "2024-02-01 00:00:00.000",
-                   "2024-02-01 00:00:00.000"])))
+                   "2024-01-01 00:00:00.000", "2024-02-01 00:00:00.000", "1706745600"])))
         assert config["in"]["import_type"] == "query"
         assert config["in"]["query"].endswith(
             "WHERE `incremental_date` >= '2024-01-01 00:00:00.000' "
@@ -76,21 +89,24 @@ def test_3_the_window_reads_the_log_first_and_prunes_the_table_fallback():
         table_sql = (WORKFLOWS / "sql" / f"{source}_window_from_table.sql").read_text()
         assert "WHERE TD_TIME_RANGE(time, TD_TIME_ADD(TD_SCHEDULED_TIME(), '-90d'), NULL)" \
             in table_sql
-        dig = load_dig(WORKFLOWS, f"{source}_ingest_inc.dig").data
-        window = dig["+load_incremental_data"]["_do"]["+window"]
-        steps = window.get("_do", window)
-        assert steps["+from_table"]["if>"] == "${td.last_results.start_time == null}"
+        for ds in datasources(source):
+            if ds["incremental"]:
+                dig = load_dig(WORKFLOWS, f"{ds['object_workflow']}.dig").data
+                assert dig["+from_table"]["if>"] == "${td.last_results.start_time == null}"
 
 
 @pytest.mark.parametrize("source", ["google_bigquery", "klaviyo", "onetrust", "shopify_v2"])
 def test_4_start_and_end_are_the_same_format_and_the_start_is_the_last_end(source):
-    fmt = spec(source)["timestamp_format"]
-    render_sql = FORMATS[fmt].sql_render("current_timestamp")
+    fmt = FORMATS[spec(source)["timestamp_format"]]
     sql = (WORKFLOWS / "sql" / f"{source}_window_from_log.sql").read_text()
-    assert f"{render_sql} AS end_time" in sql
+    # the end is now in whole seconds (less the lag), written in the source's format
+    end = re.search(r"\n    (.*) AS end_time,", sql).group(1)
+    lag = duration_seconds(resolved_source(source).lag) * 1000000
+    now = "CAST(floor(to_unixtime(current_timestamp)) AS bigint) * 1000000"
+    assert end == fmt.sql_from_micros(f"{now} - {lag}" if lag else now)
     # the watermark is the previous end itself: no truncation, no +1 unit, no re-formatting
     assert "SELECT max(end_time) AS start_time" in sql
-    assert "has_window" in sql
+    assert "m.start_time < e.end_time AS has_window" in sql
 
 
 def test_4_bigquery_increments_are_half_open_with_an_upper_bound():
@@ -105,9 +121,9 @@ def test_4_bigquery_increments_are_half_open_with_an_upper_bound():
 
 def test_5_errors_are_logged_per_object_with_window_and_escaped_message():
     for source in sources():
-        dig = load_dig(WORKFLOWS, f"{source}_ingest_inc.dig").data
-        do = dig["+load_incremental_data"]["_do"]
-        assert do["_error"]["+log_error"]["td>"] == "sql/log_ingestion_error.sql"
+        for ds in datasources(source):
+            dig = load_dig(WORKFLOWS, f"{ds['object_workflow']}.dig").data
+            assert dig["_error"]["+log_error"]["td>"] == "sql/log_ingestion_error.sql"
     sql = (WORKFLOWS / "sql" / "log_ingestion_error.sql").read_text()
     message = "Job failed: can't parse 'updated' -- line 1; DROP TABLE x; }"
     ds = datasources("klaviyo")[1]
@@ -120,6 +136,12 @@ def test_5_errors_are_logged_per_object_with_window_and_escaped_message():
     assert f"'{ds['table_name']}'" in rendered
     assert "'2026-11-21T00:00:00.000000'" in rendered and "'2026-11-22T00:00:00.000000'" \
         in rendered
+    # cut to 4000 characters first, then quotes doubled: a cut never splits a doubled quote
+    long = render(sql, params("klaviyo", "klaviyo_ingest_inc", ds,
+                              error={"message": "x" * 3999 + "'" * 50},
+                              td={"last_results": window}))
+    assert valid_trino(long)
+    assert "'" + "x" * 3999 + "''" + "'," in long
 
 
 def test_5_a_window_left_by_another_object_is_not_logged_as_this_ones():
@@ -140,8 +162,8 @@ def test_6_no_mode_switch_in_export_and_separate_workflows():
     for source in HISTORY:
         inc = load_dig(WORKFLOWS, f"{source}_ingest_inc.dig").data
         hist = load_dig(WORKFLOWS, f"{source}_ingest_hist.dig").data
-        assert "+load_incremental_data" in inc and "+load_historical_data" not in inc
-        assert "+load_historical_data" in hist and "+load_incremental_data" not in hist
+        assert inc["+load_objects"]["for_each>"] == {"datasource": "${inc_datasources}"}
+        assert hist["+load_objects"]["for_each>"] == {"datasource": "${hist_datasources}"}
 
 
 def test_7_no_null_checks_incremental_is_a_boolean():
@@ -160,7 +182,8 @@ def test_8_log_ids_name_session_attempt_table_and_batch():
         assert "'${session_id}-${attempt_id}-${datasource.table_name}'," in \
             (sql / f"{name}.sql").read_text()
     for name in ("log_batch_start", "log_batch_success", "log_batch_error"):
-        assert "'${session_id}-${attempt_id}-${datasource.table_name}-${batch[0]}'," in \
+        # the batch's tag (its end in unix seconds): no spaces, whatever the format
+        assert "'${session_id}-${attempt_id}-${datasource.table_name}-${batch[4]}'," in \
             (sql / f"{name}.sql").read_text()
     assert "CURRENT_TIMESTAMP)" not in " ".join(p.read_text() for p in sql.glob("log_*.sql"))
 
@@ -180,10 +203,23 @@ def test_9_retries_sit_on_groups_around_the_load():
             operators = [k for k in task if isinstance(k, str) and k.endswith(">")]
             if "_retry" in task:
                 assert not operators, (rel, path)  # never on an operator task
-                assert any("td_load>" in child for child in task.values()
-                           if isinstance(child, dict)), (rel, path)
+                assert "td_load>" in json.dumps(task), (rel, path)
             if "td_load>" in task:
-                assert path[-2] == "+load_with_retry", (rel, path)
+                assert "+load_with_retry" in path, (rel, path)
+
+
+def test_10_one_failing_object_holds_no_other_back():
+    """Each object runs as its own attempt, with ignore_failure, so a failure inside
+    `_parallel: {limit: N}` no longer stops the later chunks; the workflow then fails."""
+    for source in sources():
+        for kind in ("inc", "hist"):
+            if not datasources(source, kind):
+                continue
+            dig = load_dig(WORKFLOWS, f"{source}_ingest_{kind}.dig").data
+            load = dig["+load_objects"]["_do"]["+load_object"]
+            assert load == {"require>": "${datasource.object_workflow}",
+                            "ignore_failure": True, "rerun_on": "failed"}
+            assert "fail>" in json.dumps(dig["+fail_if_an_object_failed"])
 
 
 def test_11_no_placeholder_configuration_ships():

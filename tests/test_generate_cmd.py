@@ -36,7 +36,7 @@ def test_a_spec_change_is_reported_by_check_and_diff_then_written(project, tdgen
 
 
 def test_a_hand_edit_is_a_conflict_left_alone_unless_forced(project, tdgen):
-    target = project / "workflows" / "klaviyo_ingest_inc.dig"
+    target = project / "workflows" / "klaviyo_ingest_inc_events.dig"
     edited = target.read_text().replace("_retry: 2", "_retry: 5")
     target.write_text(edited)
     spec = project / "sources" / "klaviyo.yml"
@@ -44,12 +44,13 @@ def test_a_hand_edit_is_a_conflict_left_alone_unless_forced(project, tdgen):
     before = snapshot(project)
     result = tdgen("generate")
     assert result.exit_code == 1
-    assert "CONFLICT  workflows/klaviyo_ingest_inc.dig (edited by hand" in result.output
+    assert "CONFLICT  workflows/klaviyo_ingest_inc_events.dig (edited by hand" in result.output
     assert "Nothing was written" in result.stderr
     assert snapshot(project) == before  # all or nothing: not even the other updates
     forced = tdgen("generate", "--force")
     assert forced.exit_code == 0
-    assert "_retry: 2" in target.read_text() and "{limit: 2}" in target.read_text()
+    assert "_retry: 2" in target.read_text()
+    assert "{limit: 2}" in (project / "workflows" / "klaviyo_ingest_inc.dig").read_text()
 
 
 def test_a_file_not_generated_by_tdgen_is_never_overwritten(project, tdgen):

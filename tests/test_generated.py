@@ -17,8 +17,9 @@ from tests.digdag_env import REPO, WORKFLOWS, datasources, params, sources
 SQL_FILES = sorted(p.relative_to(WORKFLOWS).as_posix() for p in WORKFLOWS.glob("sql/*.sql"))
 TD_MODES = {"append", "replace", "truncate"}
 WINDOW = {"start_time": "2026-11-21T00:00:00.000Z", "end_time": "2026-11-22T00:00:00.000Z",
+          "connector_start_time": "2026-11-20T23:59:59.999Z",
           "connector_end_time": "2026-11-22T00:00:00.000Z", "table_name": "t",
-          "has_window": True}
+          "has_window": True, "end_unixtime": 1795305600}
 
 
 def test_every_reference_source_is_generated():
@@ -70,15 +71,19 @@ def _load_configs():
 def test_load_config_renders_to_a_valid_td_load_config(source, kind, ds):
     workflow = f"{source}_ingest_{kind}"
     extra = {"td": {"last_results": WINDOW}}
+    tag = WINDOW["end_unixtime"]  # the window's end, which its rows carry in `time`
     if kind == "hist":
+        tag = 1706745600  # 2024-02-01T00:00:00Z
         extra["batch"] = ["2024-01-01T00:00:00.000Z", "2024-02-01T00:00:00.000Z",
-                          "2024-02-01T00:00:00.000Z"]
+                          "2023-12-31T23:59:59.999Z", "2024-02-01T00:00:00.000Z", str(tag)]
     text = (WORKFLOWS / "config" / ds["config_file"]).read_text()
     config = yaml.safe_load(render(text, params(source, workflow, ds, **extra)))
     assert set(config) == {"in", "filters", "out"}
     assert config["out"]["mode"] in TD_MODES and config["out"]["mode"] == ds["mode"]
     assert config["filters"] == [{"type": "add_time", "to_column": {"name": "time",
-                                  "type": "timestamp"}, "from_value": {"mode": "upload_time"}}]
+                                  "type": "timestamp"}, "from_value": {
+                                      "mode": "fixed_time", "value": tag,
+                                      "unix_timestamp_unit": "sec"}}]
     spec = yaml.safe_load((REPO / "sources" / f"{source}.yml").read_text())
     connector = spec["connector"]
     assert config["in"]["type"] == connector
@@ -133,4 +138,6 @@ def test_runner_calls_every_unscheduled_source_in_parallel():
     calls = {k: v["call>"] for k, v in runner["+run_sources"].items() if k.startswith("+")}
     assert runner["+run_sources"]["_parallel"] is True
     assert sorted(calls.values()) == sorted(f"{s}_ingest_inc.dig" for s in sources())
-    assert set(runner["schedule"]) == {"daily>"} and "_error" in runner
+    # a run longer than the interval never overlaps the next session: it is skipped
+    assert runner["schedule"] == {"daily>": "01:00:00", "skip_on_overtime": True}
+    assert "_error" in runner
