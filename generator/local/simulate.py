@@ -122,7 +122,10 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
               db_path: Path | str | None = None, fresh: bool = False, seed: int = 7,
               progress: Callable[[RunResult], None] | None = None,
               overlap: int | None = None,
-              echo: Callable[[str], None] | None = None) -> Simulation:
+              echo: Callable[[str], None] | None = None,
+              connector: Callable | None = None) -> Simulation:
+    """``connector(engine, fixtures)`` replaces the fixture connector (a test's own model of
+    a real connector)."""
     from ..project import load_project
     from ..render.plan import resolved_sources
     from . import fixtures as fx
@@ -153,8 +156,8 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
     engine = SqlEngine(_db(root, db_path, fresh))
     period = _period(src, times)
     fixtures = fx.build([src], period, times, seed=seed, folder=fixtures_dir)
-    services = Services(engine, FixtureConnector(engine, fixtures), fx.local_secrets(src),
-                        faults)
+    services = Services(engine, (connector or FixtureConnector)(engine, fixtures),
+                        fx.local_secrets(src), faults)
     settings = project.settings
     db, table = settings.databases.src, settings.log_table
     services.sessions = _last_session(engine, db, table)
