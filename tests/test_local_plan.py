@@ -12,6 +12,7 @@ from generator.cli import cli
 from generator.local.plan import plan
 from generator.local.simulate import run_local
 from generator.local.sqlengine import SqlEngine
+from generator.render.env import duration_seconds
 from tests.conftest import REPO
 from tests.test_local_runs import SOURCES
 
@@ -30,10 +31,11 @@ def test_plan_with_an_empty_log_starts_at_the_default(source):
             fmt = src.format
             assert windows[0].origin == "default_start_time"
             assert windows[0].start == src.spec.default_start_time
-            assert [w.end for w in windows] == [fmt.format(NOW + timedelta(hours=6 * k))
+            lag = timedelta(seconds=duration_seconds(src.lag))  # the connector's lag
+            assert [w.end for w in windows] == [fmt.format(NOW + timedelta(hours=6 * k) - lag)
                                                 for k in range(3)]
             assert windows[1].start == windows[0].end and windows[2].start == windows[1].end
-            assert windows[0].end_instant == NOW
+            assert windows[0].end_instant == NOW - lag
         else:
             assert {w.origin for w in windows} == {"full load"} and windows[0].start is None
     for load in src.history:
@@ -62,9 +64,10 @@ def test_plan_reads_the_watermark_from_the_log(source, tmp_path):
     from_export = plan(REPO, source, NOW, log_rows=rows)
     for p, q, load in zip(plans, from_export, src.loads):
         if load.incremental:
-            last_end = src.format.format(start + timedelta(days=1))
+            lag = timedelta(seconds=duration_seconds(src.lag))
+            last_end = src.format.format(start + timedelta(days=1) - lag)
             assert (p.windows[0].start, p.windows[0].origin) == (last_end, "ingestion_log")
-            assert p.windows[0].end == src.format.format(NOW)
+            assert p.windows[0].end == src.format.format(NOW - lag)
             assert (q.windows[0].start, q.windows[0].origin) == (last_end, "ingestion_log")
 
 
@@ -74,11 +77,13 @@ def test_plan_command_prints_windows_and_history():
     assert result.exit_code == 0, result.output
     out = result.output
     assert "plan of klaviyo for a run at 2026-11-22T06:30:00+00:00:" in out
-    assert "  campaigns -> klaviyo_campaigns (incremental)" in out
+    assert "  campaigns -> klaviyo_campaigns (incremental, lag 10m)" in out
+    # windows end at now less klaviyo's lag of 10 minutes
     assert ("run 1 at 2026-11-22T06:30:00+00:00: [2025-09-01T00:00:00.000000, "
-            "2026-11-22T06:30:00.000000)  from default_start_time") in out
-    assert ("run 2 at 2026-11-22T18:30:00+00:00: [2026-11-22T06:30:00.000000, "
-            "2026-11-22T18:30:00.000000)  from previous window") in out
+            "2026-11-22T06:20:00.000000)  from default_start_time") in out
+    assert ("run 2 at 2026-11-22T18:30:00+00:00: [2026-11-22T06:20:00.000000, "
+            "2026-11-22T18:20:00.000000)  from previous window") in out
+    assert "lag 10m" in out
     assert "history: 24 month batches pending; next: [2023-09-01T00:00:00.000000, " in out
     assert "  metrics -> klaviyo_metric_data (full load)" in out
 
@@ -88,8 +93,9 @@ def test_plan_json():
                                       "--format", "json", "--root", str(REPO)])
     data = json.loads(result.output)
     assert data[0]["object"] == "products" and data[0]["windows"][0]["end"] == \
-        "2026-11-22T00:00:00.000Z"
-    assert data[0]["windows"][0]["end_instant"] == "2026-11-22T00:00:00+00:00"
+        "2026-11-21T23:55:00.000Z"  # less shopify_v2's lag of 5 minutes
+    assert data[0]["windows"][0]["end_instant"] == "2026-11-21T23:55:00+00:00"
+    assert data[0]["lag"] == "5m"
 
 
 def test_plan_reads_the_log_from_td_through_td_client(project, monkeypatch):
@@ -107,8 +113,8 @@ def test_plan_reads_the_log_from_td_through_td_client(project, monkeypatch):
                                           "2026-11-22T00:00:00Z", "--root", str(project)])
         queries = [r for r in td.requests if "/job/issue" in r.path]
     assert result.exit_code == 0, result.output + result.stderr
-    assert ("[2026-11-21T06:00:00.000Z, 2026-11-22T00:00:00.000Z)  from ingestion_log"
+    assert ("[2026-11-21T06:00:00.000Z, 2026-11-21T23:55:00.000Z)  from ingestion_log"
             in result.output)
-    assert "[2025-01-01T00:00:00.000Z, 2026-11-22T00:00:00.000Z)  from default_start_time" \
+    assert "[2025-01-01T00:00:00.000Z, 2026-11-21T23:55:00.000Z)  from default_start_time" \
         in result.output  # product_variants has no watermark yet
     assert queries and "ingestion_log" in queries[0].body.decode()

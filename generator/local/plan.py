@@ -38,6 +38,7 @@ class ObjectPlan:
     name: str
     table: str
     incremental: bool
+    lag: str = "0s"  # windows end this long before the run
     windows: list[Window] = field(default_factory=list)
     pending_batches: int | None = None
     next_batches: list[list[str]] = field(default_factory=list)
@@ -120,7 +121,8 @@ def _base_params(workflows: Path, src) -> dict:
 def _params(base: dict, workflow: str, datasource: dict, now: datetime) -> dict:
     params = dict(base)
     params.update(session_variables(Session(now, 0, 0, scheduled=False), "UTC"))
-    params.update({"workflow_name": workflow, "datasource": datasource})
+    # the whole log: the workflow reads recent partitions first, with the same answer
+    params.update({"workflow_name": workflow, "datasource": datasource, "log_since": 0})
     return params
 
 
@@ -131,7 +133,7 @@ def _query(workflows, engine, rel: str, params: dict, now: datetime) -> dict:
 
 def _object(workflows, engine, src, load, base, now, runs, every, db) -> ObjectPlan:
     entry = next(e for e in base["inc_datasources"] if e["name"] == load.name)
-    out = ObjectPlan(load.name, load.table, load.incremental)
+    out = ObjectPlan(load.name, load.table, load.incremental, src.lag)
     params = _params(base, src.inc_workflow, entry, now)
     name = src.name
     if not load.incremental:
@@ -156,11 +158,14 @@ def _object(workflows, engine, src, load, base, now, runs, every, db) -> ObjectP
         out.windows.append(Window(1, now, row["start_time"], row["end_time"], origin))
     fmt = src.format
     lag = _lag(src)
+    lookback = _duration(src.spec.lookback)
     for k in range(2, runs + 1):
-        moment = now + every * (k - 1)
+        moment = (now + every * (k - 1)).replace(microsecond=0)  # windows end on a second
         previous = out.windows[-1]
         end = fmt.format(moment - lag) if fmt else moment.isoformat()
-        start = previous.end if load.incremental else None
+        start = None
+        if load.incremental:  # the previous end, less the lookback, as the workflow does
+            start = fmt.format(fmt.parse(previous.end) - lookback) if lookback else previous.end
         out.windows.append(Window(k, moment, start, end,
                                   "previous window" if load.incremental else "full load"))
     for w in out.windows:
@@ -171,9 +176,13 @@ def _object(workflows, engine, src, load, base, now, runs, every, db) -> ObjectP
 
 
 def _lag(src) -> timedelta:
+    return _duration(src.lag)
+
+
+def _duration(text: str | None) -> timedelta:
     from .clock import parse_duration
 
-    return parse_duration(src.spec.lag) if src.spec.lag != "0s" else timedelta(0)
+    return parse_duration(text) if text and text != "0s" else timedelta(0)
 
 
 def _history(workflows, engine, src, load, base, now, out: ObjectPlan) -> None:

@@ -42,7 +42,7 @@ def _cell(value) -> str:
 def print_plan(source: str, now, plans, echo) -> None:
     echo(f"plan of {source} for a run at {now.isoformat()}:")
     for p in plans:
-        kind = "incremental" if p.incremental else "full load"
+        kind = f"incremental, lag {p.lag}" if p.incremental else "full load"
         echo(f"  {p.name} -> {p.table} ({kind})")
         for w in p.windows:
             if p.incremental:
@@ -64,7 +64,7 @@ def plan_json(plans) -> str:
     out = []
     for p in plans:
         out.append({
-            "object": p.name, "table": p.table, "incremental": p.incremental,
+            "object": p.name, "table": p.table, "incremental": p.incremental, "lag": p.lag,
             "windows": [{"run": w.run, "session_time": w.session_time.isoformat(),
                          "start": w.start, "end": w.end, "origin": w.origin,
                          "start_instant": w.start_instant.isoformat() if w.start_instant
