@@ -8,6 +8,12 @@ instants (month and year ends, a leap day, the last millisecond of a month):
 - ``order``: strings sort in time order (the watermark is ``max()`` of strings);
 - ``sql``: ``sql_render`` run on the local engine gives exactly the Python string (Trino
   renders from millisecond precision), and ``sql_parse`` gives the instant back;
+- ``micros``: ``sql_to_micros`` gives the instant's microseconds exactly, ``sql_from_micros``
+  writes them back, one step either way included (the window arithmetic);
+- ``fallback``: each source's table fallback (``<source>_window_from_table.sql``), run on the
+  local engine against a table whose field holds values in the shape ``table_field_type``
+  says (and NULL, empty and foreign values beside them), starts exactly one step after the
+  maximum, in the source's format, with no precision lost;
 - ``file``: the format file itself loads.
 
 Spec times (``default_start_time``, history bounds) valid in their source's format are checked
@@ -56,6 +62,45 @@ def check_repository(root: Path) -> list[Finding]:
         located = load_file(root / rel, rel)
         findings += _python(fmt, located)
         findings += _sql(fmt, located, engine)
+        findings += _micros(fmt, located, engine)
+    findings += _fallbacks(root, formats, engine)
+    return findings
+
+
+def _micros(fmt, located, engine) -> list[Finding]:
+    for instant in SAMPLES + [datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)]:
+        instant = _truncate(instant, fmt.precision)
+        text = fmt.format(instant)
+        micros = int((instant - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+        literal = "'" + text + "'"
+        try:
+            got = engine.execute(f"SELECT {fmt.sql_to_micros(literal)} AS m, "
+                                 f"{fmt.sql_from_micros(str(micros + fmt.step_micros))} AS t"
+                                 ).rows[0]
+        except Exception as exc:  # broken SQL: report it
+            got = (f"error: {exc}", None)
+        expected = (micros, fmt.format(instant + fmt.precision))
+        if tuple(got) != expected:
+            return [located.finding((), f"{ID}/micros", f"{fmt.name}: sql_to_micros / "
+                                    f"sql_from_micros give {tuple(got)} for '{text}', "
+                                    f"expected {expected}")]
+    return []
+
+
+def _fallbacks(root: Path, formats, engine) -> list[Finding]:
+    from ..errors import TdgenError
+    from ..project import load_project
+    from ..render.plan import resolved_sources
+    from .fallback import check_fallback
+
+    try:
+        project = load_project(root)
+    except TdgenError:
+        return []  # the spec check reports it
+    findings = []
+    for src, source in zip(resolved_sources(project), project.sources):
+        if any(load.incremental for load in src.loads) and src.format is not None:
+            findings += check_fallback(root, src, source, engine)
     return findings
 
 
