@@ -8,6 +8,15 @@ from .findings import Finding
 
 
 def _with(selection, select, ignore, style):
+    from .checks.runner import known_rules, unknown_selector
+    from .errors import UsageError
+
+    rules = known_rules() if select or ignore else set()
+    for option, values in (("--select", select), ("--ignore", ignore)):
+        for value in values:
+            why = unknown_selector(value, rules)
+            if why:
+                raise UsageError(f"{option} {value}: {why}")
     selection.select += list(select)
     selection.ignore += list(ignore)
     if style is not None:

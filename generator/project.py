@@ -13,6 +13,7 @@ from .formats import TimestampFormat, load_formats
 from .spec.checks import check_source
 from .spec.errors import schema_findings
 from .spec.model import Settings, SourceSpec
+from .spec.settings import settings_findings
 from .yamlpos import Located, load_file
 
 SETTINGS_FILE = "tdgen.yml"
@@ -56,10 +57,14 @@ def find_root(start: Path | None = None) -> Path:
 def load_settings(root: Path) -> Settings:
     located = load_file(root / SETTINGS_FILE, SETTINGS_FILE)
     try:
-        return Settings.model_validate(located.data)
+        settings = Settings.model_validate(located.data)
     except ValidationError as exc:
         findings = schema_findings(exc, located, Settings)
         raise ConfigError("\n".join(map(str, findings)), findings) from None
+    findings = settings_findings(settings, located)
+    if findings:
+        raise ConfigError("\n".join(map(str, findings)), findings)
+    return settings
 
 
 def load_source(path: Path, root: Path, formats) -> tuple[Source | None, list[Finding]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from ..findings import Finding
 PROJECT_CHECKS = ("digdag", "expr", "sql", "load-config", "references", "style")
 REPOSITORY_CHECKS = ("spec", *PROJECT_CHECKS, "timestamp")
 PROJECT_CONFIG = ".tdgen-check.yml"
+# A rule as each check's docstring documents it: ``name``: ... or ``name`` (warning): ...
+_DOCUMENTED_RULE = re.compile(r"``([a-z][a-z0-9-]*(?:/[a-z][a-z0-9-]*)?)``"
+                              r"(?=:| \(warning\)| \((?:an error|a warning):)")
 
 
 @dataclass
@@ -93,7 +97,9 @@ def repository_selection(root: Path) -> Selection:
 
     try:
         settings = load_settings(root)
-    except ConfigError:
+    except ConfigError as exc:
+        if any(f.message.startswith(("check/select", "check/ignore")) for f in exc.findings):
+            raise  # a CI gate must not pass while checking nothing
         return Selection()  # the spec check reports the broken settings
     c = settings.check
     return Selection(list(c.select), list(c.ignore), c.style, c.strict)
@@ -115,7 +121,43 @@ def project_selection(folder: Path) -> Selection:
     except ValidationError as exc:
         findings = schema_findings(exc, located, CheckSettings)
         raise ConfigError("\n".join(map(str, findings)), findings) from None
+    findings = selector_findings(c, located, ())
+    if findings:
+        raise ConfigError("\n".join(map(str, findings)), findings)
     return Selection(list(c.select), list(c.ignore), c.style, c.strict)
+
+
+def known_rules() -> set[str]:
+    """Every check id and rule id, read from the checks' docstrings (their documentation)."""
+    rules = set()
+    for check_id, module in check_modules().items():
+        rules.add(check_id)
+        for name in _DOCUMENTED_RULE.findall(module.__doc__ or ""):
+            rules.add(name if "/" in name or check_id == "spec" else f"{check_id}/{name}")
+    return rules
+
+
+def unknown_selector(selector: str, rules: set[str]) -> str | None:
+    """Why ``selector`` would select nothing, or None when it names a check or a rule."""
+    from ..spec.errors import did_you_mean
+
+    if selector in rules or re.fullmatch(r"style/[a-z0-9-]+", selector):  # yamllint's rules
+        return None
+    return (f"unknown rule or check '{selector}'{did_you_mean(selector, rules)} "
+            "(`tdgen check --list` lists them)")
+
+
+def selector_findings(c, located, base: tuple) -> list[Finding]:
+    """A finding per unknown id in ``select``/``ignore`` of check settings at ``base``."""
+    rules = known_rules() if c.select or c.ignore else set()
+    findings = []
+    for key in ("select", "ignore"):
+        for i, selector in enumerate(getattr(c, key)):
+            why = unknown_selector(selector, rules)
+            if why:
+                where = "/".join(map(str, (*base, key, i)))
+                findings.append(located.finding((*base, key, i), "spec", f"{where}: {why}"))
+    return findings
 
 
 def moved(findings: list[Finding], prefix: str) -> list[Finding]:
