@@ -42,9 +42,16 @@ class Selection:
         return check not in self.ignore
 
 
+def planned(selection: Selection, checks: tuple[str, ...]) -> list[str]:
+    """The checks of ``checks`` that ``selection`` runs (for progress)."""
+    return [c for c in checks if selection.runs(c)]
+
+
 def run_project(folder: Path, selection: Selection | None = None,
-                credentials: Path | None = None) -> list[Finding]:
-    """Every check of a Digdag project folder; paths relative to it."""
+                credentials: Path | None = None, step=None) -> list[Finding]:
+    """Every check of a Digdag project folder; paths relative to it; ``step(check)`` after
+    each."""
+    step = step or (lambda name: None)
     from . import digdag_rules, expressions, load_config, references, sql, style
     from .files import ProjectFiles
 
@@ -61,29 +68,35 @@ def run_project(folder: Path, selection: Selection | None = None,
         for name in PROJECT_CHECKS:
             if name in modules and selection.runs(name):
                 findings |= set(modules[name](folder, files))
+                step(name)
         if linting is not None:
             findings |= set(linting.findings())
+            step("style")
     finally:
         if linting is not None:
             linting.stop()
     return sorted(f for f in findings if selection.wants(f.rule))
 
 
-def run_repository(root: Path, selection: Selection | None = None) -> list[Finding]:
+def run_repository(root: Path, selection: Selection | None = None, step=None
+                   ) -> list[Finding]:
     """Specs, the generated project under workflows/ and the timestamp contracts."""
     from . import spec, timestamps
 
     selection = selection or repository_selection(root)
+    step = step or (lambda name: None)
     findings: list[Finding] = []
     if selection.runs("spec"):
         findings += spec.check_repository(root)
+        step("spec")
     workflows = root / "workflows"
     if workflows.is_dir():
         credentials = root / "credentials_ingestion.example.json"
         findings += [_moved(f, "workflows/") for f in run_project(
-            workflows, selection, credentials if credentials.is_file() else None)]
+            workflows, selection, credentials if credentials.is_file() else None, step)]
     if selection.runs("timestamp"):
         findings += timestamps.check_repository(root)
+        step("timestamp")
     return sorted(f for f in set(findings) if selection.wants(f.rule))
 
 

@@ -55,13 +55,15 @@ def resolved_sources(project: Project) -> list[ResolvedSource]:
     return [resolve(s.spec, project.format_of(s.spec)) for s in project.sources]
 
 
-def plan(project: Project) -> list[GeneratedFile]:
-    """Every generated file of the project, in a stable order."""
+def plan(project: Project, step=None) -> list[GeneratedFile]:
+    """Every generated file of the project, in a stable order; ``step(source)`` after each."""
     r = Renderer(project)
     sources = resolved_sources(project)
     files = _shared(r, project, sources)
     for src, source in zip(sources, project.sources):
         files += _per_source(r, project, src, source.path)
+        if step:
+            step(src.name)
     return sorted(files, key=lambda f: f.path)
 
 

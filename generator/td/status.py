@@ -447,11 +447,7 @@ def status(root: Path, config: TdConfig | None, since: timedelta, stale_after: t
     from ..project import load_project
 
     project = load_project(root)
-    known = sorted(s.spec.source for s in project.sources)
-    unknown = [s for s in sources or [] if s not in known]
-    if unknown:
-        raise UsageError(f"--source: no source named {', '.join(unknown)} in sources/ "
-                         f"(known: {', '.join(known)})")
+    project.require(sources or [], "--source")
     now = now or datetime.now(UTC)
     start = now - since
     db, table = project.settings.databases.src, project.settings.log_table
