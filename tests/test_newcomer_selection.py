@@ -89,3 +89,15 @@ def test_an_offset_and_an_iana_zone_are_accepted(project):
 
         assert load_settings(project).timezone == zone
         (project / "tdgen.yml").write_text(text)
+
+
+def test_selecting_the_spec_check_keeps_its_schema_and_yaml_errors(project):
+    spec = project / "sources" / "klaviyo.yml"
+    spec.write_text(spec.read_text().replace("\nparallel:", "\nparalel:"))
+    for selector in ("spec", "spec-schema"):
+        result = invoke("check", "--root", str(project), "--select", selector)
+        assert result.exit_code == 1, (selector, result.output)
+        assert "unknown key 'paralel'; did you mean 'parallel'? [spec-schema]" in result.output
+    spec.write_text("objects: [\n")
+    result = invoke("check", "--root", str(project), "--select", "yaml-syntax")
+    assert result.exit_code == 1 and "[yaml-syntax]" in result.output

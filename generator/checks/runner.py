@@ -17,6 +17,14 @@ _DOCUMENTED_RULE = re.compile(r"``([a-z][a-z0-9-]*(?:/[a-z][a-z0-9-]*)?)``"
                               r"(?=:| \(warning\)| \((?:an error|a warning):)")
 
 
+SPEC_RULES = ("spec", "spec-schema", "yaml-syntax")  # the spec check's rules have no prefix
+
+
+def check_of(rule: str) -> str:
+    """The check a rule id (or a check id) belongs to."""
+    return "spec" if rule in SPEC_RULES else rule.split("/")[0]
+
+
 @dataclass
 class Selection:
     select: list[str] = field(default_factory=list)
@@ -26,8 +34,7 @@ class Selection:
 
     def wants(self, rule: str) -> bool:
         def match(selector: str) -> bool:
-            return rule == selector or rule.startswith(selector + "/") or \
-                rule.split("/")[0] == selector
+            return rule == selector or check_of(rule) == selector
         if self.select and not any(match(s) for s in self.select):
             return False
         return not any(match(s) for s in self.ignore)
@@ -35,9 +42,7 @@ class Selection:
     def runs(self, check: str) -> bool:
         if check == "style" and not self.style:
             return False
-        if self.select and not any(s.split("/")[0] == check or s == check
-                                   or (check == "spec" and s.startswith("spec"))
-                                   for s in self.select):
+        if self.select and not any(check_of(s) == check for s in self.select):
             return False
         return check not in self.ignore
 
