@@ -18,7 +18,8 @@ def _nothing(name: str = "") -> None:
 @contextmanager
 def progress(label: str, total: int, minimum: int = 1, enabled: bool = True,
              stream=None) -> Iterator[Step]:
-    """A ``step(name)`` that advances a bar on ``stream`` (stderr) by one unit of ``total``.
+    """A ``step(name)`` to call as each of ``total`` units starts: the bar on ``stream``
+    (stderr) counts the units done and names the one running.
 
     A no-op unless ``enabled``, the stream is a terminal and there are ``minimum`` units.
     """
@@ -30,7 +31,13 @@ def progress(label: str, total: int, minimum: int = 1, enabled: bool = True,
 
     with click.progressbar(length=total, label=label, file=stream, show_pos=True,
                            item_show_func=lambda name: name) as bar:
-        yield lambda name="": bar.update(1, name)
+        started: list[str] = []
+
+        def step(name: str = "") -> None:
+            bar.update(1 if started else 0, name)  # the previous unit is done
+            started.append(name)
+        yield step
+        bar.update(1 if started else 0, "")
 
 
 EXIT_BROKEN_PIPE = 128 + 13  # as a Unix tool stopped by SIGPIPE: quiet, never a false success

@@ -54,8 +54,8 @@ def planned(selection: Selection, checks: tuple[str, ...]) -> list[str]:
 
 def run_project(folder: Path, selection: Selection | None = None,
                 credentials: Path | None = None, step=None) -> list[Finding]:
-    """Every check of a Digdag project folder; paths relative to it; ``step(check)`` after
-    each."""
+    """Every check of a Digdag project folder; paths relative to it; ``step(check)`` as each
+    starts."""
     step = step or (lambda name: None)
     from . import digdag_rules, expressions, load_config, references, sql, style
     from .files import ProjectFiles
@@ -72,11 +72,11 @@ def run_project(folder: Path, selection: Selection | None = None,
     try:
         for name in PROJECT_CHECKS:
             if name in modules and selection.runs(name):
-                findings |= set(modules[name](folder, files))
                 step(name)
+                findings |= set(modules[name](folder, files))
         if linting is not None:
+            step("style (yamllint)")
             findings |= set(linting.findings())
-            step("style")
     finally:
         if linting is not None:
             linting.stop()
@@ -92,16 +92,16 @@ def run_repository(root: Path, selection: Selection | None = None, step=None
     step = step or (lambda name: None)
     findings: list[Finding] = []
     if selection.runs("spec"):
-        findings += spec.check_repository(root)
         step("spec")
+        findings += spec.check_repository(root)
     workflows = root / "workflows"
     if workflows.is_dir():
         credentials = root / "credentials_ingestion.example.json"
         findings += [_moved(f, "workflows/") for f in run_project(
             workflows, selection, credentials if credentials.is_file() else None, step)]
     if selection.runs("timestamp"):
-        findings += timestamps.check_repository(root)
         step("timestamp")
+        findings += timestamps.check_repository(root)
     return sorted(f for f in set(findings) if selection.wants(f.rule))
 
 
@@ -184,8 +184,7 @@ def moved(findings: list[Finding], prefix: str) -> list[Finding]:
 
 def check_modules() -> dict:
     """Every check module by its id, in the order they run."""
-    from . import (digdag_rules, expressions, load_config, references, spec, sql, style,
-                   timestamps)
+    from . import digdag_rules, expressions, load_config, references, spec, sql, style, timestamps
 
     modules = (spec, digdag_rules, expressions, sql, load_config, references, timestamps, style)
     return {m.ID: m for m in modules}
