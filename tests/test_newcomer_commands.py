@@ -108,3 +108,13 @@ def test_the_pre_commit_entries_pass_on_the_repository(project):
     for entry in ("generate --check --quiet", "check --no-style --select spec"):
         result = invoke(*entry.split(), "--root", str(project))
         assert result.exit_code == 0, (entry, result.output)
+
+
+def test_only_the_corpus_tests_read_the_folder_beside_the_repository():
+    readers = sorted(p.name for folder in ("tests", "generator", "benchmarks")
+                     for p in (REPO / folder).rglob("*.py") if p != Path(__file__)
+                     and re.search(r"parents\[2\]|\.\./shared|/work/shared/corpus",
+                                  p.read_text(encoding="utf-8")))
+    assert readers == ["test_check_corpus.py"]
+    corpus = (REPO / "tests" / "test_check_corpus.py").read_text()
+    assert "pytest.mark.skipif(" in corpus and "not CORPUS.is_dir()" in corpus
