@@ -5,9 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from .findings import Finding
+from .terminal import progress as bar
 
 
 def _with(selection, select, ignore, style):
+    from .checks.runner import known_rules, unknown_selector
+    from .errors import UsageError
+
+    rules = known_rules() if select or ignore else set()
+    for option, values in (("--select", select), ("--ignore", ignore)):
+        for value in values:
+            why = unknown_selector(value, rules)
+            if why:
+                raise UsageError(f"{option} {value}: {why}")
     selection.select += list(select)
     selection.ignore += list(ignore)
     if style is not None:
@@ -15,20 +25,25 @@ def _with(selection, select, ignore, style):
     return selection
 
 
-def check_repository(root: Path, select=(), ignore=(), style: bool | None = None
-                     ) -> list[Finding]:
+def check_repository(root: Path, select=(), ignore=(), style: bool | None = None,
+                     progress: bool = False) -> list[Finding]:
     """Specs, the generated project (workflows/), SQL, references and timestamp contracts."""
-    from .checks.runner import repository_selection, run_repository
+    from .checks.runner import REPOSITORY_CHECKS, planned, repository_selection, run_repository
 
-    return run_repository(root, _with(repository_selection(root), select, ignore, style))
+    selection = _with(repository_selection(root), select, ignore, style)
+    with bar("checking", len(planned(selection, REPOSITORY_CHECKS)), enabled=progress) as step:
+        return run_repository(root, selection, step)
 
 
-def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None = None
-                         ) -> list[Finding]:
+def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None = None,
+                         progress: bool = False) -> list[Finding]:
     """Any Digdag project folder, whatever produced it; paths relative to the folder."""
-    from .checks.runner import project_selection, run_project
+    from .checks.runner import PROJECT_CHECKS, planned, project_selection, run_project
 
-    return run_project(folder, _with(project_selection(folder), select, ignore, style))
+    selection = _with(project_selection(folder), select, ignore, style)
+    with bar(f"checking {folder}", len(planned(selection, PROJECT_CHECKS)),
+             enabled=progress) as step:
+        return run_project(folder, selection, step=step)
 
 
 def is_strict(root: Path, repository: bool) -> bool:

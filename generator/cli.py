@@ -27,6 +27,12 @@ def _run(func, *args, **kwargs):
         sys.exit(exc.exit_code)
 
 
+def root_option(command):
+    """``--root``, the same on every command."""
+    return click.option("--root", type=click.Path(file_okay=False), help="Repository root "
+                        "(default: the nearest folder holding tdgen.yml).")(command)
+
+
 def _root(root: str | None) -> Path:
     from .project import find_root
 
@@ -50,8 +56,7 @@ def cli(debug: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite generated files edited by hand.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only changes and the summary.")
-@click.option("--root", type=click.Path(file_okay=False), help="Repository root (default: "
-              "the nearest folder with tdgen.yml).")
+@root_option
 def generate(check, show_diff, dry_run, force, quiet, root) -> None:
     """Render every source into workflows/, docs/sources/ and the credentials example."""
     from .generate import generate as run_generate
@@ -59,9 +64,7 @@ def generate(check, show_diff, dry_run, force, quiet, root) -> None:
     from .render.writer import CONFLICT, IDENTICAL, apply, changed, unified_diff
 
     base = _root(root)
-    project, statuses = _run(run_generate, base, force)
-    if project.warnings:
-        click.echo(findings_text(project.warnings), err=True)
+    project, statuses = _run(run_generate, base, force, True)
     for s in statuses:
         if not (quiet and s.status == IDENTICAL):
             click.echo(status_line(s))
@@ -69,7 +72,9 @@ def generate(check, show_diff, dry_run, force, quiet, root) -> None:
             click.echo(unified_diff(s), nl=False)
     conflicts = [s for s in statuses if s.status == CONFLICT]
     pending = changed(statuses)
-    click.echo(summary(statuses))
+    if project.warnings:  # after the per-file lines, where they are seen
+        click.echo(findings_text(project.warnings), err=True)
+    click.echo(summary(statuses, project.warnings))
     if conflicts:
         click.echo(f"{len(conflicts)} conflict(s): generated files edited by hand (or not ours)."
                    " Move the change into the spec or templates/, or rerun with --force."
@@ -123,14 +128,18 @@ def check(paths, fmt, strict, select, ignore, no_style, list_checks, root) -> No
             folder = Path(path)
             if not folder.is_dir():
                 raise click.UsageError(f"{path}: not a folder")
-            found = _run(check_digdag_project, folder, select, ignore, style)
+            if not any(folder.glob("*.dig")):
+                raise click.UsageError(f"{path}: no workflow (*.dig) in this folder, so "
+                                       "nothing to check; pass the folder holding the .dig "
+                                       "files (here: workflows/), or no PATH for the repository")
+            found = _run(check_digdag_project, folder, select, ignore, style, True)
             prefix = "" if path in (".", "./") else path.rstrip("/") + "/"
             findings += [f.__class__(prefix + f.path, *tuple(f.to_dict().values())[1:])
                          for f in found]
             strict = strict or is_strict(folder, repository=False)
     else:
         base = _root(root)
-        findings = _run(check_repository, base, select, ignore, style)
+        findings = _run(check_repository, base, select, ignore, style, True)
         strict = strict or is_strict(base, repository=True)
         if Path.cwd().resolve() != base.resolve():
             rel = os.path.relpath(base, Path.cwd())
@@ -149,8 +158,9 @@ def check(paths, fmt, strict, select, ignore, no_style, list_checks, root) -> No
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--root", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format: a table, or JSON (one row per object).")
+@root_option
 def sources(fmt, root) -> None:
     """The matrix of sources and objects: load kind, history, format, parallelism, schedule."""
     import json
@@ -194,7 +204,7 @@ def sources(fmt, root) -> None:
               help="A connector parameter (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite an existing sources/NAME.yml.")
 @click.option("--no-render", is_flag=True, help="Write the spec only; do not run generate.")
-@click.option("--root", type=click.Path(file_okay=False))
+@root_option
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 def generate_source(name, connector, objects, timestamp_format, auth_id, incremental_field,
                     params, force, no_render, root, debug) -> None:
@@ -266,7 +276,7 @@ def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
               "the files and their size; upload nothing.")
 @click.option("--revision", help="Revision name (default: a UTC timestamp and the short git "
               "commit).")
-@click.option("--root", type=click.Path(file_okay=False))
+@root_option
 def push(dry_run, revision, root) -> None:
     """Upload workflows/ to TD Workflow, archived as `digdag push` does, after a pre-flight.
 
@@ -294,7 +304,7 @@ def push(dry_run, revision, root) -> None:
               "in workflows/ references (reported and skipped otherwise).")
 @click.option("--force", is_flag=True, help="Upload every key, even those recorded as "
               "unchanged.")
-@click.option("--root", type=click.Path(file_okay=False))
+@root_option
 def secrets(dry_run, all_keys, force, root) -> None:
     """Set every key of credentials_ingestion.json as a secret of the TD Workflow project.
 
@@ -325,7 +335,8 @@ def secrets(dry_run, all_keys, force, root) -> None:
               "window ended longer ago than this is stale; a STARTED row this old that never "
               "finished is failing.")
 @click.option("--now", "now", help="Judge as of this instant (ISO 8601; default: now).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format: the report, or JSON.")
 @click.option("--local", "local", is_flag=False, flag_value="",
               default=None, metavar="[FILE]", help="Read ingestion_log from the local "
               "engine's DuckDB file instead of TD (default FILE: .tdgen/local.duckdb under "
@@ -333,7 +344,7 @@ def secrets(dry_run, all_keys, force, root) -> None:
 @click.option("--rows", is_flag=True, help="Also compare every SUCCESS window with the rows "
               "its table holds for it (rows carry their window's end in time): rows loaded "
               "twice or missing are problems (exit 1). One query per table.")
-@click.option("--root", type=click.Path(file_okay=False))
+@root_option
 def status(sources, since, stale_after, now, fmt, local, rows, root) -> None:
     """Per source and table from ingestion_log: last success, lag, rows, errors, holes.
 
@@ -367,12 +378,19 @@ def status(sources, since, stale_after, now, fmt, local, rows, root) -> None:
         sys.exit(EXIT_FINDINGS)
 
 
+cli.add_command(generate_source, "generate-source")
+
+
 def main() -> None:
-    cli(prog_name="tdgen")
+    from .terminal import run_quietly
+
+    run_quietly(cli, "tdgen")
 
 
 def generate_source_main() -> None:
-    generate_source(prog_name="generate-source")
+    from .terminal import run_quietly
+
+    run_quietly(generate_source, "generate-source")
 
 
 from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _root, _run, cli
+from .cli import _root, _run, cli, root_option
 
 
 def _duration(text: str):
@@ -56,8 +56,7 @@ def _instant(text: str | None):
               ".tdgen/local.duckdb).")
 @click.option("--fresh", is_flag=True, help="Start from an empty local database.")
 @click.option("--seed", default=7, show_default=True, help="Seed of generated fixtures.")
-@click.option("--root", type=click.Path(file_okay=False),
-              help="The repository (default: the nearest folder holding tdgen.yml).")
+@root_option
 def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, db, fresh, seed,
               root):
     """Run SOURCE's generated workflow on the local engine (DuckDB, fixture connector).
@@ -67,8 +66,8 @@ def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, d
     """
     import sys
 
-    from .local.report import print_log, print_run
     from .local.faults import Fault
+    from .local.report import print_log, print_run
     from .local.simulate import run_local as simulate
 
     base = _root(root)
@@ -92,8 +91,9 @@ def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, d
 @click.option("--td", is_flag=True, help="Read ingestion_log from TD (TD_API_KEY).")
 @click.option("--runs", default=1, show_default=True, help="Show the next N runs.")
 @click.option("--every", default="1d", show_default=True, help="Time between runs.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--root", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format: the plan, or JSON.")
+@root_option
 def plan(source, now, log, td, runs, every, fmt, root):
     """The windows the next run(s) of SOURCE will load, per object, and pending history."""
     from datetime import UTC, datetime

@@ -9,11 +9,16 @@ from .render.plan import plan
 from .render.writer import FileStatus, compare
 
 
-def generate(root: Path, force: bool = False) -> tuple[Project, list[FileStatus]]:
+def generate(root: Path, force: bool = False, progress: bool = False
+             ) -> tuple[Project, list[FileStatus]]:
     """Validate every spec and compare the rendered project with the tree (writes nothing).
 
     Raises ``SpecError`` (with every finding) when a spec is invalid, ``TemplateError`` when a
     template fails: in both cases nothing has been written.
     """
+    from .terminal import progress as bar
+
     project = load_project(root)
-    return project, compare(root, plan(project), force=force)
+    # a bar on a terminal when rendering takes a while (many sources)
+    with bar("rendering", len(project.sources), minimum=20, enabled=progress) as step:
+        return project, compare(root, plan(project, step), force=force)

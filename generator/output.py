@@ -29,9 +29,11 @@ def status_line(s: FileStatus) -> str:
     return f"{_SYMBOL[s.status]:>9}  {s.path}{reason}"
 
 
-def summary(statuses: list[FileStatus]) -> str:
+def summary(statuses: list[FileStatus], warnings: list[Finding] = ()) -> str:
     counts: dict[str, int] = {}
     for s in statuses:
         counts[s.status] = counts.get(s.status, 0) + 1
     order = ["create", "update", "remove", "conflict", "identical"]
-    return ", ".join(f"{counts[k]} {k}" for k in order if k in counts) or "no files"
+    line = ", ".join(f"{counts[k]} {k}" for k in order if k in counts) or "no files"
+    n = len(warnings)
+    return line + (f"; {n} spec warning{'s' * (n != 1)} (listed above)" if n else "")

@@ -13,6 +13,7 @@ from .formats import TimestampFormat, load_formats
 from .spec.checks import check_source
 from .spec.errors import schema_findings
 from .spec.model import Settings, SourceSpec
+from .spec.settings import settings_findings
 from .yamlpos import Located, load_file
 
 SETTINGS_FILE = "tdgen.yml"
@@ -36,6 +37,17 @@ class Project:
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.spec.source == name), None)
 
+    def require(self, names, option: str = "source") -> None:
+        """``UsageError`` for the first name no spec defines, with "did you mean"."""
+        from .errors import UsageError
+        from .spec.errors import did_you_mean
+
+        known = sorted(s.spec.source for s in self.sources)
+        for name in names:
+            if name not in known:
+                raise UsageError(f"{option}: no source named '{name}' in sources/"
+                                 f"{did_you_mean(name, known)} (known: {', '.join(known)})")
+
     def format_of(self, spec: SourceSpec) -> TimestampFormat | None:
         from . import catalog
 
@@ -56,10 +68,14 @@ def find_root(start: Path | None = None) -> Path:
 def load_settings(root: Path) -> Settings:
     located = load_file(root / SETTINGS_FILE, SETTINGS_FILE)
     try:
-        return Settings.model_validate(located.data)
+        settings = Settings.model_validate(located.data)
     except ValidationError as exc:
         findings = schema_findings(exc, located, Settings)
         raise ConfigError("\n".join(map(str, findings)), findings) from None
+    findings = settings_findings(settings, located)
+    if findings:
+        raise ConfigError("\n".join(map(str, findings)), findings)
+    return settings
 
 
 def load_source(path: Path, root: Path, formats) -> tuple[Source | None, list[Finding]]:
@@ -83,21 +99,37 @@ def load_project(root: Path, only: list[str] | None = None) -> Project:
     settings = load_settings(root)
     formats = load_formats(root / "templates" / "timestamp_formats", root)
     sources, findings = [], []
-    for path in sorted((root / "sources").glob("*.yml")):
+    for path in spec_files(root):
         source, found = load_source(path, root, formats)
         findings += found
         if source:
             sources.append(source)
-    findings += _unique_tables(sources)
+    findings += _unique_names(spec_files(root), root) + _unique_tables(sources)
     errors = sorted(f for f in findings if f.level == ERROR)
     if errors:
         raise SpecError("\n".join(map(str, errors)), errors)
-    if only:
-        missing = sorted(set(only) - {s.spec.source for s in sources})
-        if missing:
-            raise ConfigError(f"no source named {', '.join(missing)} in sources/")
     warnings = sorted(f for f in findings if f.level != ERROR)
-    return Project(root, settings, formats, sources, warnings)
+    project = Project(root, settings, formats, sources, warnings)
+    project.require(only or [])
+    return project
+
+
+def spec_files(root: Path) -> list[Path]:
+    """Every spec: ``sources/*.yml`` and ``sources/*.yaml`` alike."""
+    folder = root / "sources"
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+
+
+def _unique_names(paths: list[Path], root: Path) -> list[Finding]:
+    seen: dict[str, Path] = {}
+    findings = []
+    for path in paths:
+        if path.stem in seen:
+            findings.append(Finding(path.relative_to(root).as_posix(), 1, 1, "spec", ERROR,
+                                    f"{seen[path.stem].relative_to(root).as_posix()} also "
+                                    f"defines source '{path.stem}'; keep one of the two files"))
+        seen.setdefault(path.stem, path)
+    return findings
 
 
 def _unique_tables(sources: list[Source]) -> list[Finding]:

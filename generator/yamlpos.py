@@ -140,8 +140,8 @@ def load_file(path, display: str | None = None) -> Located:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{display or p}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{display or p}:1:1: not UTF-8 text") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror
+        finding = Finding(display or str(p), 1, 1, "yaml-syntax", ERROR, f"cannot read: {why}")
+        raise ConfigError(str(finding), [finding]) from None
     return load(text, display or str(p))

@@ -11,11 +11,15 @@ from click.testing import CliRunner
 from generator.check import check_digdag_project
 from generator.cli import cli
 
-# shared/ sits beside the repository (CI clones it so too)
+# shared/ sits beside the repository (CI clones it so too); a bare clone skips these tests.
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "digdag"
+pytestmark = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason=f"the Digdag corpus is not beside the repository ({CORPUS})")
 
 
 def projects() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
     found = []
     for folder in sorted([CORPUS / "examples", *sorted((CORPUS / "acceptance").rglob("*"))]):
         if folder.is_dir() and list(folder.glob("*.dig")):

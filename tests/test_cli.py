@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+from click.testing import CliRunner
+
 from generator.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,3 +64,34 @@ def test_every_spec_field_is_in_the_readme_spec_reference():
     for model in (SourceSpec, DataObject, History):
         for name in model.model_fields:
             assert f"`{name}`" in reference, (model.__name__, name)
+
+
+def _commands(group, prefix="tdgen"):
+    for name, command in group.commands.items():
+        yield f"{prefix} {name}", command
+
+
+def test_every_option_of_every_command_has_a_help_line():
+    from generator.cli import generate_source
+
+    commands = [("tdgen", cli), *_commands(cli), ("generate-source", generate_source)]
+    missing = [(name, opt.opts[0]) for name, command in commands for opt in command.params
+               if isinstance(opt, click.Option) and not opt.help]
+    assert missing == []
+
+
+def test_generate_source_is_also_a_tdgen_command_listed_in_help():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0 and "generate-source  Scaffold sources/NAME.yml" in \
+        result.output
+    result = CliRunner().invoke(cli, ["generate-source", "--help"])
+    assert result.exit_code == 0 and "--auth-id" in result.output
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    proc = subprocess.Popen([str(BIN / "tdgen"), "check", "--list"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # `tdgen check --list | head -0`
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141  # 128 + SIGPIPE, as a Unix tool: never a false 0
+    assert stderr == ""

@@ -371,8 +371,8 @@ def test_a_bad_duration_or_instant_or_source_is_a_usage_error(project):
     assert result.exit_code == 2 and "--now: 'yesterday' is not an ISO 8601" in result.stderr
     result = tdgen(project, "status", "--source", "shopify", "--local")
     assert result.exit_code == 2
-    assert "--source: no source named shopify in sources/ (known: google_bigquery, klaviyo, " \
-           "onetrust, pinterest, shopify_v2)" in result.stderr
+    assert "--source: no source named 'shopify' in sources/; did you mean 'shopify_v2'? " \
+           "(known: google_bigquery, klaviyo, onetrust, pinterest, shopify_v2)" in result.stderr
 
 
 # --- end to end: simulated runs on the local engine, then status through td-client ---------

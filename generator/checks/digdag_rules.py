@@ -344,16 +344,8 @@ def _sla(dig, sla) -> Iterator[Finding]:
 
 
 def _timezone(dig, zone) -> Iterator[Finding]:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+    from ..digdag.schedule import timezone_problem
 
-    text = str(zone)
-    if re.fullmatch(r"[+-]\d{2}:?\d{2}|UTC|GMT|Z", text):
-        return
-    try:
-        ZoneInfo(text)
-        ok = "/" in text or text in available_timezones() and len(text) > 3
-    except (ZoneInfoNotFoundError, ValueError):
-        ok = False
-    if not ok:
-        yield dig.finding(("timezone",), rule("timezone"), f"Unknown time zone name "
-                          f"'{text}' (use an IANA name such as Asia/Tokyo, UTC or +09:00)")
+    problem = timezone_problem(zone)
+    if problem:
+        yield dig.finding(("timezone",), rule("timezone"), problem)

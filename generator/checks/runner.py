@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,17 @@ from ..findings import Finding
 PROJECT_CHECKS = ("digdag", "expr", "sql", "load-config", "references", "style")
 REPOSITORY_CHECKS = ("spec", *PROJECT_CHECKS, "timestamp")
 PROJECT_CONFIG = ".tdgen-check.yml"
+# A rule as each check's docstring documents it: ``name``: ... or ``name`` (warning): ...
+_DOCUMENTED_RULE = re.compile(r"``([a-z][a-z0-9-]*(?:/[a-z][a-z0-9-]*)?)``"
+                              r"(?=:| \(warning\)| \((?:an error|a warning):)")
+
+
+SPEC_RULES = ("spec", "spec-schema", "yaml-syntax")  # the spec check's rules have no prefix
+
+
+def check_of(rule: str) -> str:
+    """The check a rule id (or a check id) belongs to."""
+    return "spec" if rule in SPEC_RULES else rule.split("/")[0]
 
 
 @dataclass
@@ -22,8 +34,7 @@ class Selection:
 
     def wants(self, rule: str) -> bool:
         def match(selector: str) -> bool:
-            return rule == selector or rule.startswith(selector + "/") or \
-                rule.split("/")[0] == selector
+            return rule == selector or check_of(rule) == selector
         if self.select and not any(match(s) for s in self.select):
             return False
         return not any(match(s) for s in self.ignore)
@@ -31,16 +42,21 @@ class Selection:
     def runs(self, check: str) -> bool:
         if check == "style" and not self.style:
             return False
-        if self.select and not any(s.split("/")[0] == check or s == check
-                                   or (check == "spec" and s.startswith("spec"))
-                                   for s in self.select):
+        if self.select and not any(check_of(s) == check for s in self.select):
             return False
         return check not in self.ignore
 
 
+def planned(selection: Selection, checks: tuple[str, ...]) -> list[str]:
+    """The checks of ``checks`` that ``selection`` runs (for progress)."""
+    return [c for c in checks if selection.runs(c)]
+
+
 def run_project(folder: Path, selection: Selection | None = None,
-                credentials: Path | None = None) -> list[Finding]:
-    """Every check of a Digdag project folder; paths relative to it."""
+                credentials: Path | None = None, step=None) -> list[Finding]:
+    """Every check of a Digdag project folder; paths relative to it; ``step(check)`` as each
+    starts."""
+    step = step or (lambda name: None)
     from . import digdag_rules, expressions, load_config, references, sql, style
     from .files import ProjectFiles
 
@@ -56,8 +72,10 @@ def run_project(folder: Path, selection: Selection | None = None,
     try:
         for name in PROJECT_CHECKS:
             if name in modules and selection.runs(name):
+                step(name)
                 findings |= set(modules[name](folder, files))
         if linting is not None:
+            step("style (yamllint)")
             findings |= set(linting.findings())
     finally:
         if linting is not None:
@@ -65,20 +83,24 @@ def run_project(folder: Path, selection: Selection | None = None,
     return sorted(f for f in findings if selection.wants(f.rule))
 
 
-def run_repository(root: Path, selection: Selection | None = None) -> list[Finding]:
+def run_repository(root: Path, selection: Selection | None = None, step=None
+                   ) -> list[Finding]:
     """Specs, the generated project under workflows/ and the timestamp contracts."""
     from . import spec, timestamps
 
     selection = selection or repository_selection(root)
+    step = step or (lambda name: None)
     findings: list[Finding] = []
     if selection.runs("spec"):
+        step("spec")
         findings += spec.check_repository(root)
     workflows = root / "workflows"
     if workflows.is_dir():
         credentials = root / "credentials_ingestion.example.json"
         findings += [_moved(f, "workflows/") for f in run_project(
-            workflows, selection, credentials if credentials.is_file() else None)]
+            workflows, selection, credentials if credentials.is_file() else None, step)]
     if selection.runs("timestamp"):
+        step("timestamp")
         findings += timestamps.check_repository(root)
     return sorted(f for f in set(findings) if selection.wants(f.rule))
 
@@ -93,7 +115,9 @@ def repository_selection(root: Path) -> Selection:
 
     try:
         settings = load_settings(root)
-    except ConfigError:
+    except ConfigError as exc:
+        if any(f.message.startswith(("check/select", "check/ignore")) for f in exc.findings):
+            raise  # a CI gate must not pass while checking nothing
         return Selection()  # the spec check reports the broken settings
     c = settings.check
     return Selection(list(c.select), list(c.ignore), c.style, c.strict)
@@ -115,7 +139,43 @@ def project_selection(folder: Path) -> Selection:
     except ValidationError as exc:
         findings = schema_findings(exc, located, CheckSettings)
         raise ConfigError("\n".join(map(str, findings)), findings) from None
+    findings = selector_findings(c, located, ())
+    if findings:
+        raise ConfigError("\n".join(map(str, findings)), findings)
     return Selection(list(c.select), list(c.ignore), c.style, c.strict)
+
+
+def known_rules() -> set[str]:
+    """Every check id and rule id, read from the checks' docstrings (their documentation)."""
+    rules = set()
+    for check_id, module in check_modules().items():
+        rules.add(check_id)
+        for name in _DOCUMENTED_RULE.findall(module.__doc__ or ""):
+            rules.add(name if "/" in name or check_id == "spec" else f"{check_id}/{name}")
+    return rules
+
+
+def unknown_selector(selector: str, rules: set[str]) -> str | None:
+    """Why ``selector`` would select nothing, or None when it names a check or a rule."""
+    from ..spec.errors import did_you_mean
+
+    if selector in rules or re.fullmatch(r"style/[a-z0-9-]+", selector):  # yamllint's rules
+        return None
+    return (f"unknown rule or check '{selector}'{did_you_mean(selector, rules)} "
+            "(`tdgen check --list` lists them)")
+
+
+def selector_findings(c, located, base: tuple) -> list[Finding]:
+    """A finding per unknown id in ``select``/``ignore`` of check settings at ``base``."""
+    rules = known_rules() if c.select or c.ignore else set()
+    findings = []
+    for key in ("select", "ignore"):
+        for i, selector in enumerate(getattr(c, key)):
+            why = unknown_selector(selector, rules)
+            if why:
+                where = "/".join(map(str, (*base, key, i)))
+                findings.append(located.finding((*base, key, i), "spec", f"{where}: {why}"))
+    return findings
 
 
 def moved(findings: list[Finding], prefix: str) -> list[Finding]:
@@ -124,8 +184,7 @@ def moved(findings: list[Finding], prefix: str) -> list[Finding]:
 
 def check_modules() -> dict:
     """Every check module by its id, in the order they run."""
-    from . import (digdag_rules, expressions, load_config, references, spec, sql, style,
-                   timestamps)
+    from . import digdag_rules, expressions, load_config, references, spec, sql, style, timestamps
 
     modules = (spec, digdag_rules, expressions, sql, load_config, references, timestamps, style)
     return {m.ID: m for m in modules}

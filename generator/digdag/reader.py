@@ -123,9 +123,10 @@ def _parse(root: Path, rel: str, at: Pos | None):
     try:
         text = (root / rel).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        where = at or (rel, 1, 1)
-        raise DigLoadError(Finding(*where, RULE, ERROR, f"cannot read {rel}: "
-                                   f"{getattr(exc, 'strerror', None) or exc}")) from None
+        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror
+        # the finding names the file; an include names it in the message, at the including line
+        message = f"cannot read {rel}: {why}" if at else f"cannot read: {why}"
+        raise DigLoadError(Finding(*(at or (rel, 1, 1)), RULE, ERROR, message)) from None
     try:
         return compose(text, _DigdagLoader, _CDigdagLoader)[0]
     except yaml.MarkedYAMLError as exc:

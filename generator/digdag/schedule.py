@@ -1,5 +1,6 @@
-"""Digdag's schedule rules (``reference/digdag-semantics.md`` E), shared by the spec check and
-the workflow check: one ``type>`` with a valid value, and only the keys push accepts."""
+"""Digdag's schedule and time zone rules (``reference/digdag-semantics.md`` E), shared by the
+spec check, the ``tdgen.yml`` check and the workflow check: one ``type>`` with a valid value,
+only the keys push accepts, and a zone Java knows."""
 
 from __future__ import annotations
 
@@ -48,3 +49,21 @@ def problems(schedule) -> Iterator[tuple[tuple, bool, str]]:
             yield (key,), False, "skip_delayed_by needs a unit, like 1h, 30m or 1d2h"
         elif key in ("start", "end") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
             yield (key,), False, f"{key} takes YYYY-MM-DD"
+
+
+def timezone_problem(zone) -> str | None:
+    """Why Digdag would reject ``zone`` (IANA names, ``UTC``, offsets), or None."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    text = str(zone)
+    if re.fullmatch(r"[+-]\d{2}:?\d{2}|UTC|GMT|Z", text):
+        return None
+    try:
+        ZoneInfo(text)
+        ok = "/" in text or text in available_timezones() and len(text) > 3
+    except (ZoneInfoNotFoundError, ValueError):
+        ok = False
+    if ok:
+        return None
+    return (f"Unknown time zone name '{text}'{_near(text, available_timezones())} (use an "
+            "IANA name such as Asia/Tokyo, UTC or +09:00)")

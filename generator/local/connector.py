@@ -152,7 +152,7 @@ def _add_time_value(spec: dict, now: datetime) -> int:
     return int(value // unit)
 
 
-from .fixtures import LINE_KEY, VISIBLE_AT  # noqa: E402  (fixture columns, never loaded)
+from .fixtures import LINE_KEY, VISIBLE_AT  # noqa: E402 (fixture columns, never loaded)
 
 
 def _visible(row: dict, now: datetime) -> bool:

@@ -135,6 +135,7 @@ class Interpreter:
         inner = Context(exports, workdir, ctx.name, ctx.error)
         retries = self._retry_limit(config)
         repolls = self._is_operator(config) and bool(JOB_OPERATORS & set(config))
+        ok, delta, message = False, {}, ""
         for attempt in itertools.count():
             if attempt and repolls:  # the retried task polls the failed job again
                 self.records.append(TaskRecord(ctx.name, "error", message))

@@ -83,9 +83,8 @@ def plan(root: Path, source: str, now: datetime, runs: int = 1,
     from .sqlengine import SqlEngine
 
     project = load_project(root)
-    src = next((s for s in resolved_sources(project) if s.name == source), None)
-    if src is None:
-        raise ConfigError(f"no source named {source} in sources/")
+    project.require([source], "SOURCE")
+    src = next(s for s in resolved_sources(project) if s.name == source)
     settings = project.settings
     db, log_table = settings.databases.src, settings.log_table
     if engine is None:

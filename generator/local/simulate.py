@@ -133,10 +133,8 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
     from .sqlengine import SqlEngine
 
     project = load_project(root)
+    project.require([source], "SOURCE")
     resolved = {s.name: s for s in resolved_sources(project)}
-    if source not in resolved:
-        raise ConfigError(f"no source named {source} in sources/ (known: "
-                          f"{', '.join(sorted(resolved))})")
     if runs < 1:
         raise UsageError("--runs must be at least 1")
     if overlap is not None and not 1 <= overlap < runs:

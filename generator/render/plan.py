@@ -56,12 +56,14 @@ def resolved_sources(project: Project) -> list[ResolvedSource]:
     return [resolve(s.spec, project.format_of(s.spec)) for s in project.sources]
 
 
-def plan(project: Project) -> list[GeneratedFile]:
-    """Every generated file of the project, in a stable order."""
+def plan(project: Project, step=None) -> list[GeneratedFile]:
+    """Every generated file of the project, in a stable order; ``step(source)`` before each."""
     r = Renderer(project)
     sources = resolved_sources(project)
     files = _shared(r, project, sources)
     for src, source in zip(sources, project.sources):
+        if step:
+            step(src.name)
         files += _per_source(r, project, src, source.path)
     return sorted(files, key=lambda f: f.path)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from .. import catalog
 from ..findings import ERROR, WARNING, Finding
@@ -18,6 +19,10 @@ PLACEHOLDER_IDS = {0, 1, 12, 123, 1234, 12345, 123456, 1234567, 99999}
 MAX_TASKS = 1000
 TASKS_PER_BATCH = 6
 TASKS_PER_HIST_OBJECT = 6
+# The pending-months query lists every month in one VALUES clause; trino-sql-validator (Trino's
+# parser limits) accepts 498 rows of it and reports "maximum SQL statement complexity exceeded"
+# beyond (measured on klaviyo_hist_pending.sql); 480 months (40 years) keeps a margin.
+MAX_HISTORY_MONTHS = 480
 
 
 def check_source(spec: SourceSpec, located: Located, stem: str,
@@ -120,11 +125,26 @@ def _check_objects(spec, connector, err):
             yield err(path + ("name",), f"objects: '{obj.name}' is listed twice "
                       f"(objects/{seen[obj.name]})")
         seen.setdefault(obj.name, i)
-        if connector.objects and obj.name not in connector.objects:
-            yield err(path + ("name",), f"objects/{i}/name: '{obj.name}' is not a known "
-                      f"{connector.type} object{did_you_mean(obj.name, connector.objects)}",
-                      level=WARNING)
+        yield from _check_object_name(obj.name, path, connector, err)
         yield from _check_load(spec, obj, path, connector, err)
+
+
+def _check_object_name(name: str, path, connector, err):
+    """An error when TD documents the connector's objects (a confirmed catalog fact),
+    otherwise a warning: the catalog's list may be incomplete."""
+    fact = connector.facts.get("objects")
+    confirmed = fact is not None and fact.confirmed
+    if not connector.objects or name in connector.objects or (
+            confirmed and re.search(rf"\b{re.escape(name)}\b", str(fact.value))):
+        return
+    hint = did_you_mean(name, connector.objects)
+    if confirmed:
+        yield err(path + ("name",), f"objects/{path[1]}/name: '{name}' is not a "
+                  f"{connector.type} object{hint} (TD documents: {fact.value})")
+    else:
+        yield err(path + ("name",), f"objects/{path[1]}/name: '{name}' is not a known "
+                  f"{connector.type} object{hint} (the catalog's list is unconfirmed: check "
+                  "the name with `td connector:guess`)", level=WARNING)
 
 
 def _check_load(spec: SourceSpec, obj: DataObject, path, connector, err):
@@ -170,6 +190,10 @@ def _check_times(spec: SourceSpec, fmt: TimestampFormat | None, err):
     if fmt is None:
         return
     start = yield from _instant(spec.default_start_time, fmt, ("default_start_time",), err)
+    if start and start > datetime.now(UTC):
+        yield err(("default_start_time",), f"default_start_time: {spec.default_start_time} is "
+                  "in the future, so no run would load anything until then (and history would "
+                  "reach past today); use an instant in the past")
     if spec.history is None:
         return
     if not incremental:
@@ -187,7 +211,18 @@ def _check_times(spec: SourceSpec, fmt: TimestampFormat | None, err):
         yield err(("history", "end"), "history: end is after default_start_time; the "
                   "historical and incremental windows would overlap")
     if h_start and h_end:
+        yield from _check_history_length(spec, h_start, h_end, err)
         yield from _check_task_budget(spec, h_start, h_end, err)
+
+
+def _check_history_length(spec, h_start, h_end, err):
+    from ..formats import month_batches
+
+    months = len(month_batches(h_start, h_end))
+    if months > MAX_HISTORY_MONTHS:
+        yield err(("history", "start"), f"history: {months} months from {spec.history.start}; "
+                  f"the historical workflow lists its months in one SQL statement, which holds "
+                  f"at most {MAX_HISTORY_MONTHS} months: start the history later")
 
 
 def _instant(value, fmt, path, err, report=True):

@@ -40,7 +40,7 @@ class MissingKey:
 
     key: str
     used_in: list[str]  # the files that reference it
-    on_td: bool  # already set on the project: the workflows still get a value
+    on_td: bool | None  # already set on the project (None: TD was not asked, offline)
 
     def to_dict(self) -> dict:
         return {"key": self.key, "used_in": self.used_in, "on_td": self.on_td}
@@ -60,7 +60,7 @@ class SecretsResult:
     @property
     def unresolved(self) -> list[MissingKey]:
         """Keys the workflows use that have a value neither in the file nor on TD."""
-        return [m for m in self.missing if not m.on_td]
+        return [m for m in self.missing if m.on_td is False]
 
 
 def secret_references(folder: Path) -> dict[str, list[str]]:
@@ -123,6 +123,9 @@ def upload_secrets(root: Path, config: TdConfig, dry_run: bool = False, all_keys
     upload = {k: v for k, v in credentials.items() if k not in skipped}
     _refuse_placeholders(root, upload)
     name = load_settings(root).project
+    if dry_run and not config.api_key:  # offline: what the file alone would set
+        return SecretsResult(name, "", sorted(upload), [], True, unreferenced, skipped,
+                             _missing(used, credentials, None))
     api = WorkflowApi(config.workflow_endpoint, config.require_key())
     remote = api.project(name)
     if remote is None:
@@ -133,8 +136,7 @@ def upload_secrets(root: Path, config: TdConfig, dry_run: bool = False, all_keys
     unchanged = sorted(k for k, v in upload.items()
                        if not force and k in listed and state.matches(k, v))
     pending = sorted(k for k in upload if k not in unchanged)
-    missing = [MissingKey(k, files, k in listed) for k, files in used.items()
-               if k not in credentials]
+    missing = _missing(used, credentials, listed)
     if not dry_run:
         try:
             for key in pending:
@@ -144,6 +146,13 @@ def upload_secrets(root: Path, config: TdConfig, dry_run: bool = False, all_keys
             state.save()
     return SecretsResult(name, remote.id, pending, unchanged, dry_run, unreferenced, skipped,
                          missing)
+
+
+def _missing(used: dict[str, list[str]], credentials: dict, listed: set | None
+             ) -> list[MissingKey]:
+    """Keys the workflows use that the file lacks; ``listed``: TD's keys (None: not asked)."""
+    return [MissingKey(k, files, None if listed is None else k in listed)
+            for k, files in used.items() if k not in credentials]
 
 
 def _refuse_placeholders(root: Path, credentials: dict[str, str]) -> None:
@@ -228,15 +237,17 @@ def secrets_summary(result: SecretsResult) -> str:
                      f"it ({what})")
     for m in result.missing:
         where = ", ".join(m.used_in[:3]) + (", ..." if len(m.used_in) > 3 else "")
-        state = ("already set on TD, kept" if m.on_td else
-                 "and not set on TD: the workflows that use it will fail")
+        state = {True: "already set on TD, kept", None: "TD not asked: no API key",
+                 False: "and not set on TD: the workflows that use it will fail"}[m.on_td]
         lines.append(f"{'missing':>10}  {m.key}: used in {where}, no value in "
                      f"{CREDENTIALS_FILE} ({state})")
     counts = [f"{len(result.set)} {verb}", f"{len(result.unchanged)} unchanged"]
     if result.unreferenced:
         counts.append(f"{len(result.unreferenced)} unused")
     if result.missing:
-        counts.append(f"{len(result.missing)} missing ({len(result.unresolved)} not on TD)")
-    lines.append(f"{', '.join(counts)} (project {result.project}, id {result.project_id})"
+        counts.append(f"{len(result.missing)} missing" + (
+            f" ({len(result.unresolved)} not on TD)" if result.project_id else ""))
+    where = f"id {result.project_id}" if result.project_id else "offline: TD not asked"
+    lines.append(f"{', '.join(counts)} (project {result.project}, {where})"
                  + ("; dry run: nothing was uploaded" if result.dry_run else ""))
     return "\n".join(lines)

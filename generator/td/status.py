@@ -448,10 +448,7 @@ def status(root: Path, config: TdConfig | None, since: timedelta, stale_after: t
 
     project = load_project(root)
     known = sorted(s.spec.source for s in project.sources)
-    unknown = [s for s in sources or [] if s not in known]
-    if unknown:
-        raise UsageError(f"--source: no source named {', '.join(unknown)} in sources/ "
-                         f"(known: {', '.join(known)})")
+    project.require(sources or [], "--source")
     db, table = project.settings.databases.src, project.settings.log_table
     only = sorted(set(sources)) if sources else None
     if local is not None:
