@@ -104,7 +104,8 @@ def load_project(root: Path, only: list[str] | None = None) -> Project:
         findings += found
         if source:
             sources.append(source)
-    findings += _unique_names(spec_files(root), root) + _unique_tables(sources)
+    findings += _unique_names(spec_files(root), root)
+    findings += _unique_tables(sources, settings.log_table)
     errors = sorted(f for f in findings if f.level == ERROR)
     if errors:
         raise SpecError("\n".join(map(str, errors)), errors)
@@ -132,7 +133,9 @@ def _unique_names(paths: list[Path], root: Path) -> list[Finding]:
     return findings
 
 
-def _unique_tables(sources: list[Source]) -> list[Finding]:
+def _unique_tables(sources: list[Source], log_table: str) -> list[Finding]:
+    """Every object loads its own table, and none loads the log (a full load would replace
+    it, an append would mix rows into it)."""
     from .resolved import object_tables
 
     seen: dict[str, tuple[str, int]] = {}
@@ -140,7 +143,11 @@ def _unique_tables(sources: list[Source]) -> list[Finding]:
     for source in sources:
         for path, table in object_tables(source.spec):
             line, col = source.located.where(path)
-            if table in seen:
+            if table == log_table:
+                findings.append(Finding(source.path, line, col, "spec", ERROR,
+                                        f"table '{table}' is the ingestion log (log_table in "
+                                        "tdgen.yml); choose another table name"))
+            elif table in seen:
                 first_file, first_line = seen[table]
                 findings.append(Finding(source.path, line, col, "spec", ERROR,
                                         f"table '{table}' is also loaded by {first_file}:"
