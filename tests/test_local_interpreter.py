@@ -50,7 +50,7 @@ def project(tmp_path: Path, dig: str, files: dict | None = None) -> Path:
 def run(folder: Path, workflow: str = "wf.dig"):
     lines: list[str] = []
     engine = SqlEngine(":memory:")
-    services = Services(engine, None, {}, [], now=datetime(2026, 11, 22, tzinfo=UTC))
+    services = Services(engine, None, {}, [])
     session = Session(datetime(2026, 11, 22, tzinfo=UTC), 5, 1)
     attempt = Interpreter(folder, services, session, echo=lines.append).run(workflow)
     return attempt, lines, engine
@@ -58,7 +58,7 @@ def run(folder: Path, workflow: str = "wf.dig"):
 
 def echoed(lines):
     messages = [line.split(": ", 1)[1] for line in lines if ": " in line]
-    return [m for m in messages if not m.startswith(("error: ", "retrying"))]
+    return [m for m in messages if not m.startswith(("error: ", "retry "))]
 
 
 def test_sequential_failure_blocks_later_siblings_and_runs_error(tmp_path):
@@ -159,7 +159,7 @@ _export:
       fail>: only ${td.last_results.n}
 """))
     assert attempt.success, attempt.error
-    assert [line for line in lines if "retrying" in line][-1].endswith("only 2")
+    assert [line for line in lines if ": retry " in line][-1].endswith("only 2")
     assert len(engine.table_rows("db", "tries")) == 3
 
 

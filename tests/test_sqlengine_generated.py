@@ -292,8 +292,10 @@ def test_window_from_log(engine, source):
     assert end_at.microsecond == 0 and end_at < NOW
 
     def window(since=0, now=NOW):
-        return run.sql(f"{source}_window_from_log.sql", ds, now=now,
-                       log_since=since).first_row_dict()
+        row = run.sql(f"{source}_window_from_log.sql", ds, now=now,
+                      log_since=since).first_row_dict()
+        assert row.pop("log_since") == since  # handed on to the reconcile step
+        return row
 
     empty = window()
     assert empty == {"table_name": ds["table_name"], "start_time": None, "end_time": end,
