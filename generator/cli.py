@@ -7,24 +7,48 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FINDINGS, ConfigError, TdgenError
+from .errors import EXIT_FINDINGS, EXIT_USAGE, ConfigError, TdgenError
 
 _DEBUG = {"on": False}
 
 
 def _run(func, *args, **kwargs):
     """Call the library; map the error tree to messages and exit codes (traceback on --debug)."""
+    from .td.masking import mask
+
     try:
         return func(*args, **kwargs)
     except TdgenError as exc:
         if _DEBUG["on"]:
-            raise
-        click.echo(f"error: {exc}" if not getattr(exc, "findings", None) else str(exc),
+            _masked_traceback()
+        click.echo(mask(f"error: {exc}" if not getattr(exc, "findings", None) else exc),
                    err=True)
         if getattr(exc, "findings", None):
             n = len(exc.findings)
             click.echo(f"{n} error{'s' if n != 1 else ''}; nothing was written.", err=True)
         sys.exit(exc.exit_code)
+
+
+def _masked_traceback() -> None:
+    """The current traceback on stderr, every key and secret value masked (``--debug``)."""
+    import traceback
+
+    from .td.masking import mask
+
+    click.echo(mask(traceback.format_exc()), err=True, nl=False)
+
+
+def _unexpected(exc: BaseException) -> None:
+    """A bug, not a user error: one masked line (the masked traceback with ``--debug``)."""
+    from .td.masking import mask
+
+    if _DEBUG["on"]:
+        _masked_traceback()
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        click.echo(mask(f"error: unexpected {type(exc).__name__}: {first} (a bug in tdgen; "
+                        "`tdgen --debug` shows the traceback)"), err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def _root(root: str | None) -> Path:
@@ -365,7 +389,10 @@ def status(sources, since, stale_after, now, fmt, local, root) -> None:
 
 
 def main() -> None:
-    cli(prog_name="tdgen")
+    try:
+        cli(prog_name="tdgen")
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never print a key
+        _unexpected(exc)
 
 
 def generate_source_main() -> None:

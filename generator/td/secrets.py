@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import ConfigError, UsageError
 from .archive import FILE, project_entries
 from .config import TdConfig
+from .masking import register
 from .workflow_api import WorkflowApi
 
 CREDENTIALS_FILE = "credentials_ingestion.json"
@@ -88,6 +89,7 @@ def load_credentials(root: Path) -> dict[str, str]:
                           f"({exc.msg})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{CREDENTIALS_FILE}: expected an object of secret key -> value")
+    register(*(v for v in data.values() if isinstance(v, str)))
     for key, value in data.items():
         _validate(key, value)
     return data
