@@ -83,6 +83,10 @@ def generate(check, show_diff, dry_run, force, quiet, root) -> None:
     from .render.writer import CONFLICT, IDENTICAL, apply, changed, unified_diff
 
     base = _root(root)
+    if not (check or dry_run):
+        from .render.journal import recover
+
+        _run(recover, base)  # a run killed while writing: complete its change first
     project, statuses = _run(run_generate, base, force)
     if project.warnings:
         click.echo(findings_text(project.warnings), err=True)
