@@ -7,7 +7,8 @@ re-included. Supported: ``#`` comments, blank lines, ``\\`` escapes, ``!`` negat
 ``/`` (directories only), a ``/`` at the start or in the middle (anchored at the project root;
 otherwise the pattern matches a name at any depth), ``*``, ``?``, ``[...]`` classes with
 POSIX classes inside (``[[:alpha:]]``, ``[[:digit:]]``, ... ``[[:word:]]``, Unicode-aware as
-in Java; an unknown name such as ``[[:nope:]]`` matches ``:`` as in JGit), and ``**`` as a whole segment (``**/x``, ``x/**``, ``a/**/b``).
+in Java; an unknown name such as ``[[:nope:]]`` matches ``:`` as in JGit), and ``**`` as a
+whole segment (``**/x``, ``x/**``, ``a/**/b``).
 
 A pattern JGit cannot compile is skipped with a warning, as ``IgnoreNode`` skips it: an
 invalid range (``[z-a]*``), a collating symbol or equivalence class (``[[.a.]]``,
