@@ -62,8 +62,9 @@ def _generate(project: Path, *args: str) -> subprocess.CompletedProcess:
 def test_killed_after_the_commit_the_next_run_completes_the_change(project):
     expected = tree(project)
     _remove_generated(project)
-    done = _run_killed(project, 10, "import types; journal.os = types.SimpleNamespace(**{**vars(os), "
-                      "'replace': killing(os.replace)})")
+    patch = ("import types; journal.os = types.SimpleNamespace(**{**vars(os), "
+             "'replace': killing(os.replace)})")
+    done = _run_killed(project, 10, patch)
     assert done.returncode == -9, done.stderr
     assert journal.interrupted(project)
     from generator.checks.spec import check_repository
