@@ -463,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         if "startup" in cfg.sections:
             start = bench_startup(cfg)
         if "status" in cfg.sections:
-            status = status_log.bench_status(cfg, work, run, REPO)
+            status = status_log.bench_status(cfg, work, REPO)
     text = report(cfg, command, gen, win, start, time.perf_counter() - began, status)
     print(text)
     if args.output or args.write:

@@ -66,8 +66,7 @@ class TimestampFormat:
         if not match:
             raise ValueError(f"'{text}' is not in format {self.name} (like '{self.example}')")
         if _iso_layout(self.python):  # the layout is ISO 8601's: C reads it ten times faster
-            value = datetime.fromisoformat(text)
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
+            return datetime.fromisoformat(text if text[-1] == "Z" else text + "+00:00")
         g = match.groupdict()
         micros = int(g.get("micros") or 0) + int(g.get("millis") or 0) * 1000
         return datetime(int(g["year"]), int(g["month"]), int(g["day"]), int(g.get("hour") or 0),
