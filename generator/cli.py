@@ -400,7 +400,10 @@ def main() -> None:
 
 
 def generate_source_main() -> None:
-    generate_source(prog_name="generate-source")
+    try:
+        generate_source(prog_name="generate-source")
+    except Exception as exc:  # noqa: BLE001 - as in main
+        _unexpected(exc)
 
 
 from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)

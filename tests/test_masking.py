@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from generator.td import masking
-from tests.test_td_fake import API_KEY, point_env_at, running_fake, write_fast_settings
+from tests.test_td_fake import API_KEY
+from tests.test_td_key_masking import repo, td_env  # noqa: F401  (the fixtures, shared)
 from tests.test_td_push import credentials, tdgen
 
 SECRET = "s3cr3t/value+with spaces=="
@@ -66,20 +67,6 @@ def test_whitespace_around_the_key_is_stripped_and_both_forms_masked():
 def test_short_values_are_not_masked_everywhere():
     masking.register("yes")
     assert masking.mask("yes, the load ran") == "yes, the load ran"
-
-
-@pytest.fixture
-def td_env(monkeypatch):
-    with running_fake() as td:
-        yield point_env_at(monkeypatch, td)
-
-
-@pytest.fixture
-def repo(project, td_env):
-    credentials(project)
-    write_fast_settings(project)
-    td_env.add_project("ingestion")
-    return project
 
 
 def _no_leak(output: str, values=()) -> None:
