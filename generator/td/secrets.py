@@ -27,10 +27,6 @@ CREDENTIALS_FILE = "credentials_ingestion.json"
 EXAMPLE_FILE = "credentials_ingestion.example.json"
 STATE_FILE = ".tdgen/secrets-state.json"
 SECRET_REF = re.compile(r"\$\{secret:([^}]*)\}")
-# Digdag's SecretValidation: dot-separated segments of letters, digits, '_' and '-'
-_SEGMENT = r"(?:[a-zA-Z]|[a-zA-Z][a-zA-Z0-9_\-]*[a-zA-Z0-9])"
-VALID_KEY = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})*$")
-MAX_KEY_LENGTH = 255
 MAX_VALUE_BYTES = 16 * 1024
 _PLACEHOLDER = re.compile(r"^<.*>$", re.DOTALL)
 
@@ -156,7 +152,9 @@ def _refuse_placeholders(root: Path, credentials: dict[str, str]) -> None:
 
 
 def _validate(key: object, value: object) -> None:
-    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not VALID_KEY.match(key):
+    from ..spec.names import is_valid  # Digdag's SecretValidation, one home for the rule
+
+    if not is_valid("secret key", key):
         raise ConfigError(f"{CREDENTIALS_FILE}: '{key}' is not a valid secret key (letters, "
                           "digits, '_' and '-', segments separated by '.')")
     if not isinstance(value, str):
