@@ -8,14 +8,13 @@ from pathlib import Path
 import click
 
 from .errors import EXIT_FINDINGS, EXIT_USAGE, ConfigError, TdgenError
+from .td.masking import mask  # light: every message that may quote a key goes through it
 
 _DEBUG = {"on": False}
 
 
 def _run(func, *args, **kwargs):
     """Call the library; map the error tree to messages and exit codes (traceback on --debug)."""
-    from .td.masking import mask
-
     try:
         return func(*args, **kwargs)
     except TdgenError as exc:
@@ -33,15 +32,11 @@ def _masked_traceback() -> None:
     """The current traceback on stderr, every key and secret value masked (``--debug``)."""
     import traceback
 
-    from .td.masking import mask
-
     click.echo(mask(traceback.format_exc()), err=True, nl=False)
 
 
 def _unexpected(exc: BaseException) -> None:
     """A bug, not a user error: one masked line (the masked traceback with ``--debug``)."""
-    from .td.masking import mask
-
     if _DEBUG["on"]:
         _masked_traceback()
     else:
@@ -309,10 +304,10 @@ def push(dry_run, revision, root) -> None:
     config = _run(load_config, base)
     result = _run(run_push, base, config, revision, dry_run)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(push_summary(result, config.max_archive_bytes))
+        click.echo(mask(f"note: {note}"), err=True)
+    click.echo(mask(push_summary(result, config.max_archive_bytes)))
     if result.problems:  # a dry run lists the files, then why a push would stop
-        click.echo(f"error: {PreflightError(result.problems)}", err=True)
+        click.echo(mask(f"error: {PreflightError(result.problems)}"), err=True)
         sys.exit(EXIT_FINDINGS)
 
 
@@ -336,7 +331,7 @@ def secrets(dry_run, all_keys, force, root) -> None:
     base = _root(root)
     config = _run(load_config, base)
     result = _run(upload_secrets, base, config, dry_run, all_keys, force)
-    click.echo(secrets_summary(result))
+    click.echo(mask(secrets_summary(result)))
     if result.unresolved:
         click.echo(f"error: {len(result.unresolved)} secret(s) used by the workflows have no "
                    "value (" + ", ".join(m.key for m in result.unresolved) + "): add them to "
@@ -387,7 +382,9 @@ def status(sources, since, stale_after, now, fmt, local, root) -> None:
     report = _run(run_status, base, config, period, stale, moment,
                   lambda job: click.echo(f"query job {job} is running...", err=True),
                   list(sources) or None, local_file)
-    click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else report_text(report))
+    # the log's error messages are TD's and the connectors': they may quote the key
+    click.echo(mask(json.dumps(report.to_dict(), indent=2) if fmt == "json"
+                    else report_text(report)))
     if not report.healthy:
         sys.exit(EXIT_FINDINGS)
 

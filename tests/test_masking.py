@@ -162,3 +162,19 @@ def test_an_unexpected_error_is_one_masked_line(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "unexpected RuntimeError" in err and "Traceback" not in err
     _no_leak(err)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_key_quoted_in_a_logged_error_message_is_masked_by_status(repo, td_env, fmt):
+    from datetime import UTC, datetime
+
+    from tests.test_td_status import healthy_log
+
+    rows = healthy_log(repo, datetime.now(UTC))
+    echo = {**rows[0], "status": "ERROR", "time": rows[0]["time"] + 1,
+            "error_message": f"connector refused apikey={API_KEY}"}
+    td_env.log_rows = [*rows, echo]
+    result = tdgen(repo, "status", "--format", fmt)
+    assert result.exit_code == 1  # the table is failing, and says why
+    assert "connector refused apikey=****" in result.output
+    _no_leak(result.output)
