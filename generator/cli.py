@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from .errors import EXIT_FINDINGS, EXIT_USAGE, ConfigError, TdgenError
-from .td.masking import mask  # light: every message that may quote a key goes through it
+from .render.journal import recover  # light, as masking: both used by several commands
+from .td.masking import mask  # every message that may quote a key or a secret goes through it
 
 _DEBUG = {"on": False}
 
@@ -19,7 +20,7 @@ def _run(func, *args, **kwargs):
         return func(*args, **kwargs)
     except TdgenError as exc:
         if _DEBUG["on"]:
-            _masked_traceback()
+            _unexpected(None)
         click.echo(mask(f"error: {exc}" if not getattr(exc, "findings", None) else exc),
                    err=True)
         if getattr(exc, "findings", None):
@@ -28,22 +29,13 @@ def _run(func, *args, **kwargs):
         sys.exit(exc.exit_code)
 
 
-def _masked_traceback() -> None:
-    """The current traceback on stderr, every key and secret value masked (``--debug``)."""
-    import traceback
+def _unexpected(exc: BaseException | None) -> None:
+    """The masked traceback with ``--debug``; for a bug (``exc``), one masked line and exit 2."""
+    from .output import unexpected_error
 
-    click.echo(mask(traceback.format_exc()), err=True, nl=False)
-
-
-def _unexpected(exc: BaseException) -> None:
-    """A bug, not a user error: one masked line (the masked traceback with ``--debug``)."""
-    if _DEBUG["on"]:
-        _masked_traceback()
-    else:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        click.echo(mask(f"error: unexpected {type(exc).__name__}: {first} (a bug in tdgen; "
-                        "`tdgen --debug` shows the traceback)"), err=True)
-    sys.exit(EXIT_USAGE)
+    click.echo(unexpected_error(exc, _DEBUG["on"]), err=True, nl=False)
+    if exc is not None:
+        sys.exit(EXIT_USAGE)
 
 
 def _root(root: str | None) -> Path:
@@ -79,8 +71,6 @@ def generate(check, show_diff, dry_run, force, quiet, root) -> None:
 
     base = _root(root)
     if not (check or dry_run):
-        from .render.journal import recover
-
         _run(recover, base)  # a run killed while writing: complete its change first
     project, statuses = _run(run_generate, base, force)
     if project.warnings:
@@ -382,25 +372,25 @@ def status(sources, since, stale_after, now, fmt, local, root) -> None:
     report = _run(run_status, base, config, period, stale, moment,
                   lambda job: click.echo(f"query job {job} is running...", err=True),
                   list(sources) or None, local_file)
-    # the log's error messages are TD's and the connectors': they may quote the key
     click.echo(mask(json.dumps(report.to_dict(), indent=2) if fmt == "json"
                     else report_text(report)))
     if not report.healthy:
         sys.exit(EXIT_FINDINGS)
 
 
-def main() -> None:
+def _guarded(command, prog_name: str) -> None:
     try:
-        cli(prog_name="tdgen")
+        command(prog_name=prog_name)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never print a key
         _unexpected(exc)
 
 
+def main() -> None:
+    _guarded(cli, "tdgen")
+
+
 def generate_source_main() -> None:
-    try:
-        generate_source(prog_name="generate-source")
-    except Exception as exc:  # noqa: BLE001 - as in main
-        _unexpected(exc)
+    _guarded(generate_source, "generate-source")
 
 
 from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)

@@ -20,7 +20,8 @@ from tests.test_hostile_specs import BASE
 SETTINGS = settings(derandomize=True, database=None, max_examples=40, deadline=None,
                     suppress_health_check=list(HealthCheck))
 POSITION = re.compile(r"^[^:\n]+:\d+:\d+: (error|warning): ", re.M)
-DIG = "timezone: UTC\n+load:\n  td>: sql/q.sql\n  database: db\n_error:\n  echo>: ${error.message}\n"
+DIG = ("timezone: UTC\n+load:\n  td>: sql/q.sql\n  database: db\n_error:\n"
+       "  echo>: ${error.message}\n")
 # pieces of YAML that break things: tags, anchors, flow syntax, control characters, Digdag
 PIECES = ["!!python/object:os.system", "!!int", "!<tag:x>", "&a", "*a", "<<: ", "[", "]", "{",
           "}", ": ", "- ", "\n", "\n  ", "\x00", "\x1b", "\t", "#", "'", '"', "${secret:x}",
