@@ -11,6 +11,8 @@ stated grammar, checked at the spec's ``file:line:column`` before anything is re
 - table (TD): ``[a-z0-9_]{3,128}`` (TD's rule), the historical ``<table>_hist`` too;
 - table field (a TD column): ``[a-z0-9_]{1,128}``;
 - connector field: identifiers ``[A-Za-z_][A-Za-z0-9_]*`` joined by ``.``, at most 128;
+- a param whose value a template writes into SQL as a name (``dataset``, in BigQuery's
+  query): as a connector field;
 - secret key: Digdag's rule (``SecretValidation``): segments joined by ``.``, each a letter,
   or a letter, then letters, digits, ``_`` or ``-``, ending with a letter or digit; at most
   255 bytes.
@@ -49,6 +51,8 @@ GRAMMARS: dict[str, tuple[re.Pattern, int, str]] = {
                    "bytes"),
 }
 SECRET_REFERENCE = re.compile(r"\$\{\s*secret\s*:")
+# connector params whose value a template writes into SQL as a name (BigQuery's query)
+SQL_NAME_PARAMS = {"dataset": "connector field"}
 
 
 def is_valid(kind: str, name: object) -> bool:
@@ -70,6 +74,7 @@ def check_names(located: Located) -> Iterator[Finding]:
     data = located.data
     for i, obj in enumerate(data.get("objects") or []):
         yield from _object_names(located, ("objects", i), obj)
+    yield from _sql_name_params(located, data)
     for base, secrets in _secret_mappings(data):
         for param, key in secrets.items():
             problem = name_problem("secret key", key)
@@ -94,6 +99,19 @@ def _object_names(located: Located, path: tuple, obj: dict) -> Iterator[Finding]
         yield located.finding(path + ("table",), RULE, f"{'/'.join(map(str, path))}: the "
                               f"historical table '{obj['table']}_hist' is over 128 characters; "
                               "set history: {table: ...} or history: false")
+
+
+def _sql_name_params(located: Located, data: dict) -> Iterator[Finding]:
+    scopes = [(("params",), data.get("params") or {})]
+    scopes += [(("objects", i, "params"), o.get("params") or {})
+               for i, o in enumerate(data.get("objects") or [])]
+    for base, params in scopes:
+        for name, kind in SQL_NAME_PARAMS.items():
+            value = params.get(name)
+            problem = None if value is None else name_problem(kind, value)
+            if problem:
+                yield located.finding(base + (name,), RULE, f"{'/'.join(map(str, base))}/"
+                                      f"{name}: {problem}")
 
 
 def _get(data, keys: tuple):
