@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import status_log
 import synthetic
 
 DOC = REPO / "docs" / "benchmarks.md"
@@ -52,6 +53,7 @@ class Config:
     repeat_large: int
     rows: list[int]
     log_hours: int
+    status_rows: int
     startup_runs: int
     sections: list[str]
     tdgen: Path
@@ -306,7 +308,8 @@ def startup_table(results: dict) -> str:
 # ---------------------------------------------------------------------------------- targets
 
 
-def targets(gen: dict | None, win: dict | None, start: dict | None) -> str:
+def targets(gen: dict | None, win: dict | None, start: dict | None,
+            status: dict | None = None) -> str:
     rows = []
 
     def add(what: str, measured: float | None, limit: float, unit: str, fmt: str = "{:.3f}"):
@@ -345,6 +348,7 @@ def targets(gen: dict | None, win: dict | None, start: dict | None) -> str:
         rows.append(["window targets (1 M and 30 M rows)", "n/a", "not measured"])
     help_time = (start or {}).get("tdgen --help", {}).get("median")
     add("`tdgen --help` <= 0.25 s", help_time, 0.25, " s")
+    status_log.status_targets(status, add)
     return "\n".join(["### Targets", "", table(["target", "measured", "status"], rows), ""])
 
 
@@ -383,16 +387,18 @@ def machine() -> list[str]:
             f"- tdgen at commit {commit}; {now}"]
 
 
-def report(cfg: Config, command: str, gen, win, start, elapsed: float) -> str:
+def report(cfg: Config, command: str, gen, win, start, elapsed: float, status=None) -> str:
     parts = ["## Results", "", "Produced by:", "", "```bash", command, "```", "",
              *machine(), f"- the whole benchmark took {elapsed:.0f} s", ""]
-    parts.append(targets(gen, win, start))
+    parts.append(targets(gen, win, start, status))
     if gen:
         parts.append(generation_tables(gen))
     if win:
         parts.append(window_tables(win))
     if start:
         parts.append(startup_table(start))
+    if status:
+        parts.append(status_log.status_table(status, table))
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -416,8 +422,9 @@ def parse_args(argv: list[str]) -> tuple[Config, argparse.Namespace]:
     parser.add_argument("--sizes", help="source counts (default 10,100,500)")
     parser.add_argument("--rows", help="target table rows (default 1000000,10000000,30000000)")
     parser.add_argument("--repeat", type=int, help="runs per command (default 5)")
-    parser.add_argument("--sections", default="generation,window,startup",
-                        help="any of generation, window, startup")
+    parser.add_argument("--sections", default="generation,window,startup,status",
+                        help="any of generation, window, startup, status")
+    parser.add_argument("--status-rows", type=int, help="log rows for status (default 1 M)")
     args = parser.parse_args(argv)
     bin_dir = Path(sys.executable).parent
     smoke = args.smoke
@@ -428,6 +435,7 @@ def parse_args(argv: list[str]) -> tuple[Config, argparse.Namespace]:
         rows=[int(float(x)) for x in (args.rows or ("10000" if smoke else
                                                      "1000000,10000000,30000000")).split(",")],
         log_hours=200 if smoke else 365 * 24,
+        status_rows=args.status_rows or (10_000 if smoke else 1_000_000),
         startup_runs=2 if smoke else 11,
         sections=[s.strip() for s in args.sections.split(",") if s.strip()],
         tdgen=bin_dir / "tdgen", generate_source=bin_dir / "generate-source")
@@ -445,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         else sys.executable
     command = " ".join([python, "benchmarks/run.py", *argv])
     began = time.perf_counter()
-    gen = win = start = None
+    gen = win = start = status = None
     with tempfile.TemporaryDirectory(prefix="tdgen-bench-") as tmp:
         work = Path(tmp)
         if "generation" in cfg.sections:
@@ -454,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
             win = bench_window(cfg, work)
         if "startup" in cfg.sections:
             start = bench_startup(cfg)
-    text = report(cfg, command, gen, win, start, time.perf_counter() - began)
+        if "status" in cfg.sections:
+            status = status_log.bench_status(cfg, work, REPO)
+    text = report(cfg, command, gen, win, start, time.perf_counter() - began, status)
     print(text)
     if args.output or args.write:
         write_doc(args.output or DOC, text)

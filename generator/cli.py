@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FINDINGS, ConfigError, TdgenError
+from .errors import EXIT_FINDINGS, EXIT_USAGE, ConfigError, TdgenError
+from .render.journal import recover  # light, as masking: both used by several commands
+from .td.masking import mask  # every message that may quote a key or a secret goes through it
 
 _DEBUG = {"on": False}
 
@@ -18,8 +20,8 @@ def _run(func, *args, **kwargs):
         return func(*args, **kwargs)
     except TdgenError as exc:
         if _DEBUG["on"]:
-            raise
-        click.echo(f"error: {exc}" if not getattr(exc, "findings", None) else str(exc),
+            _unexpected(None)
+        click.echo(mask(f"error: {exc}" if not getattr(exc, "findings", None) else exc),
                    err=True)
         if getattr(exc, "findings", None):
             n = len(exc.findings)
@@ -31,6 +33,15 @@ def root_option(command):
     """``--root``, the same on every command."""
     return click.option("--root", type=click.Path(file_okay=False), help="Repository root "
                         "(default: the nearest folder holding tdgen.yml).")(command)
+
+
+def _unexpected(exc: BaseException | None) -> None:
+    """The masked traceback with ``--debug``; for a bug (``exc``), one masked line and exit 2."""
+    from .output import unexpected_error
+
+    click.echo(unexpected_error(exc, _DEBUG["on"]), err=True, nl=False)
+    if exc is not None:
+        sys.exit(EXIT_USAGE)
 
 
 def _root(root: str | None) -> Path:
@@ -64,6 +75,8 @@ def generate(check, show_diff, dry_run, force, quiet, root) -> None:
     from .render.writer import CONFLICT, IDENTICAL, apply, changed, unified_diff
 
     base = _root(root)
+    if not (check or dry_run):
+        _run(recover, base)  # a run killed while writing: complete its change first
     project, statuses = _run(run_generate, base, force, True)
     for s in statuses:
         if not (quiet and s.status == IDENTICAL):
@@ -291,10 +304,10 @@ def push(dry_run, revision, root) -> None:
     config = _run(load_config, base)
     result = _run(run_push, base, config, revision, dry_run)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(push_summary(result, config.max_archive_bytes))
+        click.echo(mask(f"note: {note}"), err=True)
+    click.echo(mask(push_summary(result, config.max_archive_bytes)))
     if result.problems:  # a dry run lists the files, then why a push would stop
-        click.echo(f"error: {PreflightError(result.problems)}", err=True)
+        click.echo(mask(f"error: {PreflightError(result.problems)}"), err=True)
         sys.exit(EXIT_FINDINGS)
 
 
@@ -318,7 +331,7 @@ def secrets(dry_run, all_keys, force, root) -> None:
     base = _root(root)
     config = _run(load_config, base)
     result = _run(upload_secrets, base, config, dry_run, all_keys, force)
-    click.echo(secrets_summary(result))
+    click.echo(mask(secrets_summary(result)))
     if result.unresolved:
         click.echo(f"error: {len(result.unresolved)} secret(s) used by the workflows have no "
                    "value (" + ", ".join(m.key for m in result.unresolved) + "): add them to "
@@ -373,7 +386,8 @@ def status(sources, since, stale_after, now, fmt, local, rows, root) -> None:
     report = _run(run_status, base, config, period, stale, moment,
                   lambda job: click.echo(f"query job {job} is running...", err=True),
                   list(sources) or None, local_file, rows)
-    click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else report_text(report))
+    click.echo(mask(json.dumps(report.to_dict(), indent=2) if fmt == "json"
+                    else report_text(report)))
     if not report.healthy:
         sys.exit(EXIT_FINDINGS)
 
@@ -381,16 +395,21 @@ def status(sources, since, stale_after, now, fmt, local, rows, root) -> None:
 cli.add_command(generate_source, "generate-source")
 
 
-def main() -> None:
+def _guarded(command, prog_name: str) -> None:
     from .terminal import run_quietly
 
-    run_quietly(cli, "tdgen")
+    try:
+        run_quietly(command, prog_name)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never print a key
+        _unexpected(exc)
+
+
+def main() -> None:
+    _guarded(cli, "tdgen")
 
 
 def generate_source_main() -> None:
-    from .terminal import run_quietly
-
-    run_quietly(generate_source, "generate-source")
+    _guarded(generate_source, "generate-source")
 
 
 from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)

@@ -8,6 +8,7 @@ timestamp in it (``sql_render``, with ``{ts}``) and the SQL that parses such a s
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,6 +71,8 @@ class TimestampFormat:
         match = self._regex().fullmatch(text)
         if not match:
             raise ValueError(f"'{text}' is not in format {self.name} (like '{self.example}')")
+        if _iso_layout(self.python):  # the layout is ISO 8601's: C reads it ten times faster
+            return datetime.fromisoformat(text if text[-1] == "Z" else text + "+00:00")
         g = match.groupdict()
         micros = int(g.get("micros") or 0) + int(g.get("millis") or 0) * 1000
         return datetime(int(g["year"]), int(g["month"]), int(g["day"]), int(g.get("hour") or 0),
@@ -119,10 +122,23 @@ class TimestampFormat:
         return "^" + "".join(parts) + "$"
 
     def _regex(self) -> re.Pattern:
-        parts = []
-        for piece in re.split(r"(%3f|%6f|%[YmdHMS])", self.python):
-            parts.append(_TOKENS[piece][0] if piece in _TOKENS else re.escape(piece))
-        return re.compile("".join(parts))
+        return _pattern_regex(self.python)
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_layout(python: str) -> bool:
+    """True if every string the pattern matches is ISO 8601 that ``fromisoformat`` reads as
+    the same instant (UTC, with ``Z`` or without a zone)."""
+    return re.fullmatch(r"%Y-%m-%d[T ]%H:%M:%S(?:\.%3f|\.%6f)?Z?", python) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern_regex(python: str) -> re.Pattern:
+    """The regular expression of a format's pattern, built once (status parses millions)."""
+    parts = []
+    for piece in re.split(r"(%3f|%6f|%[YmdHMS])", python):
+        parts.append(_TOKENS[piece][0] if piece in _TOKENS else re.escape(piece))
+    return re.compile("".join(parts))
 
 
 def _grouped(sql: str) -> str:

@@ -37,3 +37,24 @@ def summary(statuses: list[FileStatus], warnings: list[Finding] = ()) -> str:
     line = ", ".join(f"{counts[k]} {k}" for k in order if k in counts) or "no files"
     n = len(warnings)
     return line + (f"; {n} spec warning{'s' * (n != 1)} (listed above)" if n else "")
+
+
+def masked_traceback() -> str:
+    """The current traceback, every key and secret value masked (``--debug``)."""
+    import traceback
+
+    from .td.masking import mask
+
+    return mask(traceback.format_exc())
+
+
+def unexpected_error(exc: BaseException | None, debug: bool) -> str:
+    """What a bug (not a user error) prints: the masked traceback with ``--debug`` (or when
+    there is no ``exc``), else one masked line."""
+    from .td.masking import mask
+
+    if debug or exc is None:
+        return masked_traceback()
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return mask(f"error: unexpected {type(exc).__name__}: {first} (a bug in tdgen; "
+                "`tdgen --debug` shows the traceback)\n")

@@ -37,7 +37,25 @@ else:  # pragma: no cover - PyYAML built without libyaml
 
 def compose(text: str, loader_class=_Loader, c_loader_class=_CLoader):
     """(node, loader) of ``text``: libyaml parses when it can; a document it rejects is parsed
-    again by the pure-Python parser, so errors and their messages are PyYAML's own."""
+    again by the pure-Python parser, so errors and their messages are PyYAML's own.
+
+    The input is bounded (``yamlbounds``): its size, its nesting, what its aliases expand to,
+    its tags and characters; each is a ``yaml.MarkedYAMLError`` with the position."""
+    from .yamlbounds import check_node, check_text, reader_error, too_deep
+
+    check_text(text)
+    try:
+        node, loader = _compose(text, loader_class, c_loader_class)
+    except yaml.reader.ReaderError as exc:  # NUL, control characters: PyYAML gives no line
+        raise reader_error(text, exc) from None
+    except RecursionError:
+        raise too_deep(text, loader_class) from None
+    if node is not None:
+        check_node(node, loader)
+    return node, loader
+
+
+def _compose(text: str, loader_class, c_loader_class):
     if c_loader_class is not None:
         loader = c_loader_class(text)
         try:
@@ -85,20 +103,26 @@ def _pos(mark) -> tuple[int, int]:
 
 def load(text: str, path: str) -> Located:
     """Parse ``text``; raise ``ConfigError`` with the position of a syntax problem."""
+    located = Located(path, None)
     try:
         node, loader = compose(text)
-    except yaml.MarkedYAMLError as exc:
+        located.data = None if node is None else _build(node, (), located, loader)
+    except yaml.MarkedYAMLError as exc:  # a merge key (<<) of a non-mapping too
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        finding = Finding(path, line, col, "yaml-syntax", ERROR, f"YAML syntax error: {problem}")
+        finding = Finding(path, line, col, "yaml-syntax", ERROR, describe(exc))
         raise ConfigError(str(finding), [finding]) from None
-    located = Located(path, None)
-    if node is None:
-        located.data = None
-        return located
-    located.data = _build(node, (), located, loader)
     return located
+
+
+def describe(exc: yaml.MarkedYAMLError) -> str:
+    """The message of a YAML error: a syntax error, or input refused by a bound."""
+    from .yamlbounds import InputBoundError
+
+    problem = exc.problem or exc.context or "invalid YAML"
+    if isinstance(exc, InputBoundError):
+        return f"YAML input refused: {problem}"
+    return f"YAML syntax error: {problem}"
 
 
 def _build(node, path: Path_, out: Located, loader: _Loader) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ..findings import ERROR, Finding
-from ..yamlpos import compose
+from ..yamlpos import compose, describe
 
 RULE = "digdag-load"
 
@@ -132,8 +132,7 @@ def _parse(root: Path, rel: str, at: Pos | None):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise DigLoadError(Finding(rel, line, col, RULE, ERROR,
-                                   f"YAML syntax error: {exc.problem or exc.context}")) from None
+        raise DigLoadError(Finding(rel, line, col, RULE, ERROR, describe(exc))) from None
 
 
 def _load_into(root: Path, rel: str, path: tuple, out: DigFile, stack: tuple, at=None):
@@ -174,7 +173,11 @@ def _build(node, rel: str, path: tuple, out: DigFile, root: Path, stack: tuple):
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, rel, path + (i,), out, root, stack)
                 for i, item in enumerate(node.value)]
-    return _construct_scalar(node)
+    try:
+        return _construct_scalar(node)
+    except (yaml.YAMLError, ValueError) as exc:  # ``!!merge x``: tags no constructor knows
+        raise DigLoadError(Finding(*_pos(rel, node), RULE, ERROR,
+                                   f"cannot read this value: {exc}".splitlines()[0])) from None
 
 
 _STANDARD = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",

@@ -20,8 +20,58 @@ def duration_seconds(text: str) -> int:
 
 
 def yaml_str(value) -> str:
-    """A YAML-safe double-quoted scalar (JSON strings are valid YAML)."""
-    return json.dumps(str(value), ensure_ascii=False)
+    """A YAML double-quoted scalar of ``value``: JSON escapes every quote, backslash and
+    control character (a newline cannot start a new key); the line and paragraph separators
+    YAML would fold are escaped too."""
+    text = json.dumps(str(value), ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace(
+        "\x85", "\\u0085")
+
+
+# One function per target language: a value that reaches SQL, YAML or a file path goes
+# through one of these in the templates. Specs are validated first (``spec/names.py``); these
+# refuse (``ValueError``, a template error naming the spec) what no quoting makes safe.
+
+
+def _plain_text(value, what: str) -> str:
+    text = str(value)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError(f"{what} {text!r} holds a control character")
+    return text
+
+
+def sql_str(value) -> str:
+    """A Trino (standard SQL) string literal: ``'...'`` with each ``'`` doubled."""
+    return "'" + _plain_text(value, "SQL string").replace("'", "''") + "'"
+
+
+def sql_ident(value) -> str:
+    """A Trino quoted identifier: ``"..."`` with each ``"`` doubled (case kept)."""
+    return '"' + _plain_text(value, "SQL identifier").replace('"', '""') + '"'
+
+
+def bq_ident(value) -> str:
+    """A BigQuery (and MySQL-style JDBC) quoted identifier: ``` `a.b` ```; a backtick or a
+    backslash inside, which BigQuery reads as escapes, is refused."""
+    text = _plain_text(value, "quoted identifier")
+    if "`" in text or "\\" in text or not text:
+        raise ValueError(f"quoted identifier {text!r}: a backtick or backslash cannot be quoted")
+    return f"`{text}`"
+
+
+def path_segment(value) -> str:
+    """``value`` as one file name inside a generated folder: no ``/`` or ``\\``, not ``.`` or
+    ``..``, no control character, at most 255 bytes; anything else is refused."""
+    text = _plain_text(value, "file name")
+    if (not text or text in (".", "..") or "/" in text or "\\" in text
+            or len(text.encode("utf-8")) > 255):
+        raise ValueError(f"{text!r} is not a safe file name")
+    return text
+
+
+def comment(value) -> str:
+    """``value`` on one line, for a ``#`` or ``--`` comment (a newline would end it)."""
+    return " ".join(str(value).split())
 
 
 def yaml_value(value) -> str:
@@ -127,5 +177,7 @@ def make_env(templates: Path) -> jinja2.Environment:
         auto_reload=False,  # one environment per run: no stat of the template on every render
     )
     env.filters.update(yaml_str=yaml_str, yaml_value=yaml_value, to_yaml=to_yaml,
-                       parallel=parallel, seconds=duration_seconds, step_unit=step_unit)
+                       parallel=parallel, seconds=duration_seconds, step_unit=step_unit,
+                       sql_str=sql_str, sql_ident=sql_ident, bq_ident=bq_ident,
+                       path_segment=path_segment, comment=comment)
     return env

@@ -3,18 +3,20 @@
 Every generated file carries a header naming its origin and the SHA-256 of its body. A file
 whose body no longer matches its header hash was edited by hand: it is a conflict, left alone
 unless ``force``. Generated files no longer in the plan (their spec or object is gone) are
-removed. Writing is all or nothing: with a conflict, nothing is written.
+removed. Writing is all or nothing: with a conflict, nothing is written, and the files of one
+run appear at once or not at all (``journal``). No planned path may leave the repository:
+each is checked before it is read or written (defense in depth: specs are validated first).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from ..errors import ConfigError
 
 from .plan import CREDENTIALS_EXAMPLE, GENERATED_DIRS, GeneratedFile
 
@@ -81,11 +83,26 @@ def edited(path: str, text: str) -> bool:
     return digest(body) != expected
 
 
+def inside(root: Path, path: str) -> Path:
+    """``root / path``, refused unless it stays inside ``root`` (symbolic links followed)."""
+    pure = PurePosixPath(path)
+    if (not path or pure.is_absolute() or ".." in pure.parts or "\\" in path
+            or any(ord(c) < 32 for c in path)):
+        raise ConfigError(f"{path!r}: a generated path must be relative and stay inside the "
+                          "repository; refused")
+    target = root / path
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(f"{path}: resolves outside the repository (through a symbolic "
+                          "link); refused")
+    return target
+
+
 def compare(root: Path, files: list[GeneratedFile], force: bool = False) -> list[FileStatus]:
     planned = {f.path for f in files}
+    for f in files:
+        inside(root, f.path)
     statuses = [_status(root, f.path, with_header(f), force) for f in files]
-    for path in _stale(root, planned):
-        old = (root / path).read_text(encoding="utf-8")
+    for path, old in _stale(root, planned):
         if edited(path, old) and not force:
             statuses.append(FileStatus(path, CONFLICT, old, None,
                                        "no longer generated, but edited by hand"))
@@ -99,6 +116,8 @@ def _status(root: Path, path: str, new: str, force: bool) -> FileStatus:
         old = (root / path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return FileStatus(path, CREATE, None, new)
+    except (UnicodeDecodeError, IsADirectoryError):
+        return FileStatus(path, CONFLICT, None, new, "exists and is not a text file")
     if old == new:
         return FileStatus(path, IDENTICAL, old, new)
     if force or path in _HEADERLESS:
@@ -110,7 +129,8 @@ def _status(root: Path, path: str, new: str, force: bool) -> FileStatus:
     return FileStatus(path, UPDATE, old, new)
 
 
-def _stale(root: Path, planned: set[str]) -> list[str]:
+def _stale(root: Path, planned: set[str]) -> list[tuple[str, str]]:
+    """(path, text) of the generated files on disk that the plan no longer has."""
     found = []
     for folder in GENERATED_DIRS:
         base = root / folder
@@ -126,7 +146,7 @@ def _stale(root: Path, planned: set[str]) -> list[str]:
             except (UnicodeDecodeError, OSError):
                 continue
             if is_generated(rel, text):
-                found.append(rel)
+                found.append((rel, text))
     return found
 
 
@@ -135,19 +155,45 @@ def changed(statuses: list[FileStatus]) -> list[FileStatus]:
 
 
 def apply(root: Path, statuses: list[FileStatus]) -> None:
-    """Write creates and updates, delete removals; callers refuse when there is a conflict."""
+    """Write creates and updates, delete removals, all at once (``journal``), under the lock;
+    callers refuse when there is a conflict. Refuses when another run changed a file since
+    ``compare`` read it."""
+    from .journal import locked, write_all
+
     assert not any(s.status == CONFLICT for s in statuses), "refuse conflicts before apply"
-    for s in statuses:
-        target = root / s.path
-        if s.status in (CREATE, UPDATE):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tdgen-")
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(s.new)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        elif s.status == REMOVE:
-            target.unlink()
+    changes = [(s.path, s.new if s.status in (CREATE, UPDATE) else None)
+               for s in statuses if s.status in (CREATE, UPDATE, REMOVE)]
+    if not changes:
+        remove_leftovers(root)
+        return
+    with locked(root):
+        moved = [s.path for s in statuses if _current(inside(root, s.path)) != s.old]
+        if moved:
+            raise ConfigError(f"{len(moved)} file(s) changed while generating (another run?), "
+                              f"e.g. {moved[0]}; nothing was written: run `tdgen generate` "
+                              "again")
+        write_all(root, changes)
+        remove_leftovers(root)
+
+
+def _current(target: Path) -> str | None:
+    try:
+        return target.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError, IsADirectoryError):
+        return None
+
+
+_LEFTOVER = re.compile(r"\.tdgen-[a-z0-9_]{8}")  # tempfile names of earlier versions
+
+
+def remove_leftovers(root: Path) -> None:
+    """Delete the temporary files earlier versions left when killed mid-write."""
+    for folder in (*GENERATED_DIRS, "."):
+        base = root / folder
+        candidates = base.rglob(".tdgen-*") if folder != "." else base.glob(".tdgen-*")
+        for file in candidates:
+            if _LEFTOVER.fullmatch(file.name) and file.is_file():
+                file.unlink(missing_ok=True)
 
 
 def unified_diff(s: FileStatus) -> str:

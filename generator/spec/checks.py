@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ from ..formats import TimestampFormat
 from ..yamlpos import Located
 from .errors import did_you_mean
 from .model import DataObject, SourceSpec
+from .names import check_names
 
 RULE = "spec"
 PLACEHOLDER_IDS = {0, 1, 12, 123, 1234, 12345, 123456, 1234567, 99999}
@@ -34,6 +34,7 @@ def check_source(spec: SourceSpec, located: Located, stem: str,
     def err(path, msg, key=False, level=ERROR):
         return located.finding(path, RULE, msg, key=key, level=level)
 
+    yield from check_names(located)
     if spec.source != stem:
         yield err(("source",), f"source: '{spec.source}' must equal the file name '{stem}' "
                   f"(sources/<source>.yml)")
@@ -106,10 +107,6 @@ def _check_params(spec, connector, err):
                     yield err(path, f"params: '{name}' is a secret; move it to secrets: "
                               f"{{{name}: <secret key>}} and put the value in "
                               "credentials_ingestion.json", key=True)
-        for name, key in secrets.items():
-            if not re.fullmatch(r"[A-Za-z0-9_.-]+", key):
-                yield err(base + ("secrets", name), f"secrets: '{key}' is not a valid secret "
-                          "key (letters, digits, _ . -)")
     for name, param in known.items():
         if not param.required:
             continue

@@ -55,15 +55,32 @@ def _describe(value) -> str:
 
 def schema_findings(exc: ValidationError, located: Located, model: type[BaseModel]
                     ) -> list[Finding]:
-    """One finding per location, the expectations of union members merged."""
+    """One finding per location, the expectations of union members merged; a union member's
+    "expected true or false" is dropped when another member reports inside the value."""
     by_loc: dict[tuple, list[dict]] = {}
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p
-                                                   or p in ("bool", "int", "Incremental",
-                                                            "ObjectHistory", "str")))
+        loc = data_path(err["loc"], located.data, err["type"] in ("extra_forbidden", "missing"))
         by_loc.setdefault(loc, []).append(err)
-    findings = [_one(loc, errs, located, model) for loc, errs in by_loc.items()]
+    deeper = {loc[:n] for loc in by_loc for n in range(len(loc))}
+    findings = [_one(loc, errs, located, model) for loc, errs in by_loc.items()
+                if not (loc in deeper and all(e["type"] in _TYPES for e in errs))]
     return sorted(set(findings))
+
+
+def data_path(loc: tuple, data, extra: bool = False) -> tuple:
+    """``loc`` without the union members pydantic inserts (``int``, ``ObjectHistory``, ...):
+    the parts that are keys and indexes of ``data``, so a key named ``str`` or ``a[0]`` stays.
+    The last part of an unknown or missing key's location is always that key."""
+    path: list = []
+    for i, part in enumerate(loc):
+        last = extra and i == len(loc) - 1
+        if last or (isinstance(data, dict) and part in data):
+            data = data.get(part) if isinstance(data, dict) else None
+            path.append(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+            path.append(part)
+    return tuple(path)
 
 
 def _one(loc: tuple, errs: list[dict], located: Located, model) -> Finding:

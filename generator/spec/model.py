@@ -15,7 +15,6 @@ Parallel = bool | int
 
 _IDENT = r"^[a-z][a-z0-9_]*$"
 _TABLE = r"^[a-z0-9_]{3,128}$"
-_SECRET_KEY = r"^[A-Za-z0-9_.-]+$"
 _DURATION = r"^(\d+[dhms])+$"
 
 

@@ -7,7 +7,9 @@
 - POSIX permission bits are kept.
 - A symbolic link pointing inside the project is stored as a link (relative to its folder) and
   not followed; one pointing outside is an error (``digdag push`` would need
-  ``--copy-outgoing-symlinks``).
+  ``--copy-outgoing-symlinks``). A link to its own folder is stored with an empty target, and
+  a link that loops (``a -> a``) as the link it is, as Digdag stores them.
+- A ``.digdagignore`` pattern JGit refuses is skipped; ``Archive.warnings`` says which.
 
 The result is a gzip-compressed tar; entries are written in name order and the gzip header has
 no timestamp, so the same files give the same bytes.
@@ -49,6 +51,7 @@ class Entry:
 class Archive:
     data: bytes
     entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()  # .digdagignore patterns skipped
 
     @property
     def size(self) -> int:
@@ -61,12 +64,12 @@ class Archive:
         return sum(e.size for e in self.entries)
 
 
-def project_entries(folder: Path) -> list[Entry]:
+def project_entries(folder: Path, warnings: list[str] | None = None) -> list[Entry]:
     """Every entry ``digdag push`` would archive from ``folder``, in name order."""
     root = Path(os.path.normpath(os.path.abspath(folder)))
     if not root.is_dir():
         raise ArchiveError(f"{folder}: no such project folder")
-    rules = _ignore_rules(root)
+    rules = _ignore_rules(root, warnings)
     entries: list[Entry] = []
     _walk(root, root, rules, entries)
     return entries
@@ -78,7 +81,8 @@ def build_archive(folder: Path) -> Archive:
     import tarfile
 
     root = Path(os.path.normpath(os.path.abspath(folder)))
-    entries = project_entries(root)
+    warnings: list[str] = []
+    entries = project_entries(root, warnings)
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz, \
             tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -92,14 +96,14 @@ def build_archive(folder: Path) -> Archive:
             info.size = entry.size
             with open(root / entry.name, "rb") as content:
                 tar.addfile(info, content)
-    return Archive(buffer.getvalue(), tuple(entries))
+    return Archive(buffer.getvalue(), tuple(entries), tuple(warnings))
 
 
-def _ignore_rules(root: Path) -> list[IgnoreRule]:
+def _ignore_rules(root: Path, warnings: list[str] | None) -> list[IgnoreRule]:
     path = root / IGNORE_FILE
     if not path.is_file():
         return []
-    return parse_rules(path.read_text(encoding="utf-8", errors="replace"))
+    return parse_rules(path.read_text(encoding="utf-8", errors="replace"), warnings)
 
 
 def _walk(root: Path, folder: Path, rules: list[IgnoreRule], out: list[Entry]) -> None:
@@ -108,7 +112,7 @@ def _walk(root: Path, folder: Path, rules: list[IgnoreRule], out: list[Entry]) -
             continue
         path = Path(child.path)
         name = path.relative_to(root).as_posix()
-        is_dir = child.is_dir()  # follows links, as Digdag's filter does
+        is_dir = _is_dir(child)
         if rules and is_ignored(rules, name, is_dir):
             continue
         if child.is_symlink():
@@ -124,6 +128,14 @@ def _walk(root: Path, folder: Path, rules: list[IgnoreRule], out: list[Entry]) -
                                "archive it")
 
 
+def _is_dir(child: os.DirEntry) -> bool:
+    """Follows links, as Digdag's filter does; a link that loops or dangles is no folder."""
+    try:
+        return child.is_dir()
+    except OSError:
+        return False
+
+
 def _symlink_entry(root: Path, path: Path, name: str) -> Entry:
     """A link inside the project, made relative to its folder; outside is an error."""
     raw = os.readlink(path)
@@ -132,5 +144,6 @@ def _symlink_entry(root: Path, path: Path, name: str) -> Entry:
         raise ArchiveError(f"{name}: the symbolic link points outside the project "
                            f"({raw}); copy the file into workflows/ or remove the link")
     link = os.path.relpath(target, path.parent).replace(os.sep, "/")
+    link = "" if link == "." else link  # Digdag stores a link to its own folder as empty
     st = path.lstat()
     return Entry(name, SYMLINK, stat.S_IMODE(st.st_mode) & 0o777, 0, int(st.st_mtime), link)

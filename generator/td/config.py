@@ -2,8 +2,9 @@
 
 Read from the environment (``TD_API_KEY``; ``TD_SITE`` or ``TD_API_ENDPOINT`` and
 ``TD_WORKFLOW_ENDPOINT``), then from ``.tdgen/config.yml`` at the repository root (git-ignored);
-the environment wins. The key never appears in a repr or an error message: ``redact`` removes it
-from any text that might quote a request.
+the environment wins. The key never appears in a repr or an error message: it is registered with
+the masking funnel (``masking``) as soon as it is read, stripped of the whitespace around it (a
+YAML ``|`` block or ``TD_API_KEY=$'KEY\n'`` leaves a newline), and ``redact`` masks it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import EXIT_FINDINGS, ConfigError, TdgenError
+from . import masking
 
 CONFIG_FILE = ".tdgen/config.yml"
 MIB = 1024 * 1024
@@ -29,7 +31,7 @@ _FILE_KEYS = {"api_key", "site", "api_endpoint", "workflow_endpoint", "max_archi
               "max_retry_delay", "query_wait_interval"}
 _SIZE_RX = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB)?\s*$")
 _SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": MIB}
-MASK = "****"
+MASK = masking.MASK
 
 
 class RemoteError(TdgenError):
@@ -67,8 +69,8 @@ class TdConfig:
 
 
 def redact(text: str, key: str | None) -> str:
-    """``text`` with every occurrence of ``key`` masked."""
-    return text.replace(key, MASK) if key else text
+    """``text`` with ``key`` and every registered secret masked, in every form (``masking``)."""
+    return masking.mask(text, key)
 
 
 def site_endpoints(site: str) -> tuple[str, str]:
@@ -98,15 +100,31 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> TdConfi
     env = os.environ if environ is None else environ
     file = _read_file(root)
     api, workflow = _endpoints(env, file)
-    key = env.get("TD_API_KEY") or file.get("api_key") or None
+    key = api_key(env.get("TD_API_KEY") or file.get("api_key") or None)
     return TdConfig(
-        api_key=str(key) if key else None, api_endpoint=api, workflow_endpoint=workflow,
+        api_key=key, api_endpoint=api, workflow_endpoint=workflow,
         max_archive_bytes=parse_size(file.get("max_archive_size", DEFAULT_MAX_ARCHIVE),
                                      f"{CONFIG_FILE}: max_archive_size"),
         max_retry_delay=_number(file, "max_retry_delay", 600, int),
         query_wait_interval=_number(file, "query_wait_interval", 2.0, float),
         origin="environment and " + CONFIG_FILE if file else "environment",
     )
+
+
+def api_key(raw: object) -> str | None:
+    """The key stripped of surrounding whitespace, registered for masking; a key with
+    whitespace or control characters inside is refused (its value never printed)."""
+    if raw is None:
+        return None
+    masking.register(str(raw))
+    key = str(raw).strip()
+    if not key:
+        return None
+    masking.register(key)
+    if any(c.isspace() or not c.isprintable() for c in key):
+        raise ConfigError("the TD API key contains whitespace or control characters inside "
+                          "it; check TD_API_KEY (or api_key in " + CONFIG_FILE + ")")
+    return key
 
 
 def _endpoints(env: Mapping[str, str], file: dict) -> tuple[str, str]:

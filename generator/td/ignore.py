@@ -5,8 +5,15 @@ with its path relative to the project and whether it is a directory: the last ru
 decides (``!`` re-includes). An ignored directory is not descended, so nothing under it can be
 re-included. Supported: ``#`` comments, blank lines, ``\\`` escapes, ``!`` negation, trailing
 ``/`` (directories only), a ``/`` at the start or in the middle (anchored at the project root;
-otherwise the pattern matches a name at any depth), ``*``, ``?``, ``[...]`` classes, and ``**``
-as a whole segment (``**/x``, ``x/**``, ``a/**/b``).
+otherwise the pattern matches a name at any depth), ``*``, ``?``, ``[...]`` classes with
+POSIX classes inside (``[[:alpha:]]``, ``[[:digit:]]``, ... ``[[:word:]]``, Unicode-aware as
+in Java; an unknown name such as ``[[:nope:]]`` matches ``:`` as in JGit), and ``**`` as a
+whole segment (``**/x``, ``x/**``, ``a/**/b``).
+
+A pattern JGit cannot compile is skipped with a warning, as ``IgnoreNode`` skips it: an
+invalid range (``[z-a]*``), a collating symbol or equivalence class (``[[.a.]]``,
+``[[=a=]]``), and a pattern ending with an unescaped backslash
+(``foo\\``).
 """
 
 from __future__ import annotations
@@ -30,17 +37,30 @@ class IgnoreRule:
         return self.regex.fullmatch(subject) is not None
 
 
-def parse_rules(text: str) -> list[IgnoreRule]:
-    """The rules of a ``.digdagignore`` text, in file order."""
+class InvalidPattern(ValueError):
+    """A pattern JGit refuses; the rule is skipped."""
+
+
+def parse_rules(text: str, warnings: list[str] | None = None) -> list[IgnoreRule]:
+    """The rules of a ``.digdagignore`` text, in file order; an invalid pattern is skipped
+    (with a line in ``warnings``)."""
     rules = []
-    for line in text.splitlines():
-        rule = parse_line(line)
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            rule = parse_line(line)
+        except InvalidPattern as exc:
+            if warnings is not None:
+                warnings.append(f".digdagignore:{number}: pattern {line.strip()!r} skipped, "
+                                f"as Digdag skips it: {exc}")
+            continue
         if rule is not None:
             rules.append(rule)
     return rules
 
 
 def parse_line(line: str) -> IgnoreRule | None:
+    """One rule, ``None`` for a blank line or a comment; ``InvalidPattern`` if JGit refuses
+    it."""
     pattern = _strip_trailing_spaces(line)
     if not pattern or pattern.startswith("#"):
         return None
@@ -52,7 +72,26 @@ def parse_line(line: str) -> IgnoreRule | None:
     body = body.lstrip("/")
     if not body:
         return None
-    return IgnoreRule(pattern, re.compile(glob_regex(body)), negated, dir_only, anchored)
+    if _UNSUPPORTED.search(body):
+        raise InvalidPattern("collating symbols and equivalence classes are not supported")
+    if (len(body) - len(body.rstrip("\\"))) % 2:
+        raise InvalidPattern("it ends with an unescaped backslash")
+    try:
+        return IgnoreRule(pattern, re.compile(glob_regex(body)), negated, dir_only, anchored)
+    except re.error as exc:
+        raise InvalidPattern(str(exc)) from None
+
+
+_NAMED_CLASS = re.compile(r"\[:[a-z]+:\]")
+_UNSUPPORTED = re.compile(r"\[\[[.=]\w+[.=]\]\]")
+_LETTER = r"[^\W\d_]"  # Java's letters (Unicode); Python's re has no \p{L}
+_POSIX = {  # name -> (members inside a class, a class of its own or ""), as JGit maps them
+    "alnum": ("a-zA-Z0-9", ""), "alpha": ("", _LETTER), "blank": (r" \t", ""),
+    "cntrl": (r"\x00-\x1f\x7f", ""), "digit": (r"\d", ""), "graph": ("!-~", r"[^\W_]"),
+    "lower": ("a-z", ""), "print": (" -~", r"[^\W_]"), "punct": (r"!-/:-@\[-`{-~", ""),
+    "space": (r" \t\n\x0b\f\r", ""), "upper": ("A-Z", ""), "xdigit": ("0-9a-fA-F", ""),
+    "word": (r"\w", ""),
+}
 
 
 def is_ignored(rules: list[IgnoreRule], path: str, is_dir: bool) -> bool:
@@ -119,6 +158,10 @@ def _class_end(segment: str, start: int) -> int:
         if segment[i] == "\\":
             i += 2
             continue
+        named = _NAMED_CLASS.match(segment, i)
+        if named:  # ``[:alpha:]`` inside a class: its ']' does not close the class
+            i = named.end()
+            continue
         if segment[i] == "]":
             return i
         i += 1
@@ -128,8 +171,19 @@ def _class_end(segment: str, start: int) -> int:
 def _class_regex(inner: str) -> str:
     negate = inner[:1] in ("!", "^")
     inner = inner[1:] if negate else inner
-    escaped = "".join("\\" + c if c in "\\[]^" else c for c in inner.replace("\\", ""))
-    return f"[^/{escaped}]" if negate else f"[{escaped}]"
+    members, alternatives = [], []
+    for piece in re.split(r"(\[:[a-z]+:\])", inner.replace("\\", "")):
+        if piece.startswith("[:") and piece.endswith(":]"):
+            inside, own = _POSIX.get(piece[2:-2], (":", ""))  # JGit keeps only the ':'s
+            members.append(inside)
+            alternatives += [own] if own else []
+        else:
+            members.append("".join("\\" + c if c in "\\[]^" else c for c in piece))
+    escaped = "".join(members)
+    if negate:
+        return "".join(f"(?!{a})" for a in alternatives) + f"[^/{escaped}]"
+    options = ([f"[{escaped}]"] if escaped else []) + alternatives
+    return options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
 
 
 def _strip_trailing_spaces(line: str) -> str:

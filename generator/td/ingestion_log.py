@@ -12,8 +12,11 @@ debug log prints the request headers).
 
 from __future__ import annotations
 
+import operator
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import ClassVar
 from datetime import datetime
 from pathlib import Path
 
@@ -32,7 +35,10 @@ _TDCLIENT_LOGGERS = ("tdclient", "tdclient.api", "tdclient.job_api", "tdclient.u
 
 @dataclass(frozen=True)
 class LogRow:
-    """One row of ``ingestion_log`` (the columns status needs)."""
+    """One row of ``ingestion_log`` (the columns status needs).
+
+    ``invalid`` says what is wrong with the row as logged (status reports it as INVALID); it
+    is not a column, so ``dataclasses.asdict`` gives the log's columns only."""
 
     source_name: str | None
     workflow_name: str | None
@@ -44,19 +50,79 @@ class LogRow:
     time: int | None = None  # unix seconds when the row was logged
     log_id: str | None = None  # shared by a load's STARTED row and the row that ends it
     records_processed: int | None = None  # rows loaded (SUCCESS rows)
+    invalid: ClassVar[tuple[str, ...]] = ()  # set on the rows that have a problem
 
     @classmethod
     def from_mapping(cls, data: dict) -> LogRow:
+        """A row as the query returned it; a NULL time, a time that is not unix seconds or a
+        count that is not a whole number is kept as ``None`` and said in ``invalid``."""
         values = {c: data.get(c) for c in LOG_COLUMNS}
-        for column in ("time", "records_processed"):
-            values[column] = int(values[column]) if values[column] is not None else None
-        return cls(**values)
+        problems = []
+        for column in _NUMBERS:
+            values[column], problem = whole_number(column, values[column])
+            problems += [problem] if problem else []
+        for column in _TEXTS:
+            if values[column] is not None and not isinstance(values[column], str):
+                values[column] = str(values[column])
+        if values["time"] is None and not problems:
+            problems.append("time is NULL")
+        row = cls(**values)
+        if problems:
+            object.__setattr__(row, "invalid", tuple(problems))
+        return row
+
+
+_NUMBERS = ("time", "records_processed")
+_TEXTS = tuple(c for c in LOG_COLUMNS if c not in _NUMBERS)
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z: a larger time is not unix seconds
+
+
+_FIELDS = ("source_name", "workflow_name", "table_name", "status", "start_time", "end_time",
+           "error_message", "time", "log_id", "records_processed")  # LogRow's order
+
+
+def log_rows(columns: list[str], rows) -> list[LogRow]:
+    """``LogRow``s of a query's rows. Each is built as it comes (a million in about a second);
+    those whose ``time`` or ``records_processed`` is not what the workflows write are built
+    again through ``from_mapping``, which says what is wrong."""
+    picks = [columns.index(f) if f in columns else None for f in _FIELDS]
+    if None in picks:
+        return [LogRow.from_mapping(dict(zip(columns, row))) for row in rows]
+    pick = operator.itemgetter(*picks)
+    out = [LogRow(*pick(row)) for row in rows]
+    for i, row in enumerate(out):
+        t, n = row.time, row.records_processed
+        if type(t) is not int or not 0 <= t <= MAX_TIME or (n is not None and type(n) is not int):
+            out[i] = LogRow.from_mapping(dict(zip(_FIELDS, pick(rows[i]))))
+    return out
+
+
+def whole_number(column: str, value: object) -> tuple[int | None, str | None]:
+    """(the value as an int, None) or (None, what is wrong): ASCII digits only, and a ``time``
+    in unix seconds (milliseconds are a common mistake)."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    if value is None:
+        return None, None
+    if number is None:
+        return None, f"{column} {str(value)[:40]!r} is not a whole number"
+    if column == "time" and not 0 <= number <= MAX_TIME:
+        hint = " (milliseconds?)" if 0 <= number // 1000 <= MAX_TIME else ""
+        return None, f"time {number} is not unix seconds{hint}"
+    return number, None
 
 
 def log_query(table: str, since: datetime, sources: list[str] | None = None) -> str:
     """The Trino query of the log rows logged since ``since`` (of ``sources`` only, if given)."""
     listed = ", ".join(f"'{s}'" for s in STATUSES)
-    where = [f"time >= {int(since.timestamp())}", f"status IN ({listed})"]
+    # a row with a NULL time is read too (and reported as INVALID), never silently dropped
+    where = [f"(time >= {int(since.timestamp())} OR time IS NULL)", f"status IN ({listed})"]
     if sources:
         names = ", ".join("'" + s.replace("'", "''") + "'" for s in sources)
         where.append(f"source_name IN ({names})")
@@ -69,8 +135,7 @@ def fetch_log(config: TdConfig, database: str, table: str, since: datetime,
     """The log rows since ``since``, through td-client (a Trino job on ``database``)."""
     columns, rows = run_query(config, database, table, log_query(table, since, sources),
                               on_job)
-    columns = columns or list(LOG_COLUMNS)
-    return [LogRow.from_mapping(dict(zip(columns, row))) for row in rows]
+    return log_rows(columns or list(LOG_COLUMNS), rows)
 
 
 def count_tags(config: TdConfig, database: str, table: str, lo: int, hi: int,
@@ -139,12 +204,15 @@ def read_local_log(path: Path, database: str, table: str, since: datetime,
         if not engine.table_exists(database, table):
             raise ConfigError(f"{path} has no table {database}.{table}: run `tdgen run-local "
                               "SOURCE` with this database first")
-        try:
-            result = engine.execute(log_query(table, since, sources), database=database)
+        try:  # the same query, as the engine runs it; rows fetched as they are stored
+            [sql] = engine.translate(log_query(table, since, sources), database=database)
         except SqlEngineError as exc:
             raise ConfigError(f"{path}: reading {database}.{table} failed: "
                               f"{_first_line(str(exc))}") from None
-    return [LogRow.from_mapping(dict(zip(result.columns, row))) for row in result.rows]
+    with duckdb.connect(str(path), read_only=True) as con:
+        cursor = con.execute(sql)
+        columns = [d[0].lower() for d in cursor.description]
+        return log_rows(columns, cursor.fetchall())
 
 
 def _job_failure(job, database: str, table: str) -> str:

@@ -6,7 +6,11 @@ The pre-flight collects every problem before anything is sent:
 2. every ``${secret:KEY}`` in the archived files has a value in ``credentials_ingestion.json``
    or is already set on TD;
 3. the archive is within the size limit, both as uploaded (tar.gz) and once extracted (Digdag
-   totals the files against the same limit).
+   totals the files against the same limit);
+4. no credentials are uploaded: no ``credentials*.json`` in the archive, and no archived file
+   holding a value of ``credentials_ingestion.json`` (named by its key, never shown).
+
+``check_repository`` includes the drift check: the tree must be what its specs render.
 
 A failed pre-flight is a ``PreflightError`` (exit 1); nothing is uploaded.
 """
@@ -23,6 +27,7 @@ from .config import TdConfig
 from .workflow_api import RemoteProject, WorkflowApi
 
 PROJECT_FOLDER = "workflows"
+MIN_SECRET_LENGTH = 6  # shorter values ("true", "443") appear in files by chance
 
 
 class PreflightError(TdgenError):
@@ -80,7 +85,7 @@ def push(root: Path, config: TdConfig, revision: str | None = None, dry_run: boo
 
 def preflight(root: Path, config: TdConfig, archive: Archive, api: WorkflowApi | None,
               name: str, ask_remote: bool = True) -> tuple[list[str], list[str]]:
-    """(problems, notes) of the three pre-flight checks.
+    """(problems, notes) of the pre-flight checks.
 
     TD is asked for the project's secret keys when a key has no local value, or when
     ``ask_remote`` (to note keys not uploaded yet); a dry run with every value local stays
@@ -88,8 +93,36 @@ def preflight(root: Path, config: TdConfig, archive: Archive, api: WorkflowApi |
     """
     problems = check_problems(root)
     problems += size_problems(archive, config.max_archive_bytes)
+    problems += credential_problems(root, archive)
     secret_problems, notes = secret_check(root, api, name, ask_remote)
-    return problems + secret_problems, notes
+    return problems + secret_problems, list(archive.warnings) + notes
+
+
+def credential_problems(root: Path, archive: Archive) -> list[str]:
+    """Files of the archive that are, or hold a value of, the credentials file."""
+    import fnmatch
+
+    from .archive import FILE
+    from .secrets import CREDENTIALS_FILE, load_credentials, placeholders
+
+    values: dict[str, str] = {}
+    if (root / CREDENTIALS_FILE).is_file():
+        values = load_credentials(root)
+        values = {k: v for k, v in values.items() if k not in placeholders(root, values)
+                  and len(v.strip()) >= MIN_SECRET_LENGTH}
+    problems = []
+    for entry in archive.entries:
+        base = entry.name.rsplit("/", 1)[-1]
+        if fnmatch.fnmatchcase(base, "credentials*.json"):
+            problems.append(f"credentials: {PROJECT_FOLDER}/{entry.name} would be uploaded; "
+                            "move it out of workflows/ (secrets go up with `tdgen secrets`)")
+        elif entry.kind == FILE and values:
+            text = (root / PROJECT_FOLDER / entry.name).read_bytes().decode("utf-8", "replace")
+            held = sorted(k for k, v in values.items() if v.strip() in text)
+            if held:
+                problems.append(f"credentials: {PROJECT_FOLDER}/{entry.name} holds the value of "
+                                f"secret {', '.join(held)}; reference it as ${{secret:KEY}}")
+    return problems
 
 
 def check_problems(root: Path) -> list[str]:

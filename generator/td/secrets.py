@@ -20,16 +20,13 @@ from pathlib import Path
 from ..errors import ConfigError, UsageError
 from .archive import FILE, project_entries
 from .config import TdConfig
+from .masking import register
 from .workflow_api import WorkflowApi
 
 CREDENTIALS_FILE = "credentials_ingestion.json"
 EXAMPLE_FILE = "credentials_ingestion.example.json"
 STATE_FILE = ".tdgen/secrets-state.json"
 SECRET_REF = re.compile(r"\$\{secret:([^}]*)\}")
-# Digdag's SecretValidation: dot-separated segments of letters, digits, '_' and '-'
-_SEGMENT = r"(?:[a-zA-Z]|[a-zA-Z][a-zA-Z0-9_\-]*[a-zA-Z0-9])"
-VALID_KEY = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})*$")
-MAX_KEY_LENGTH = 255
 MAX_VALUE_BYTES = 16 * 1024
 _PLACEHOLDER = re.compile(r"^<.*>$", re.DOTALL)
 
@@ -88,6 +85,7 @@ def load_credentials(root: Path) -> dict[str, str]:
                           f"({exc.msg})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{CREDENTIALS_FILE}: expected an object of secret key -> value")
+    register(*(v for v in data.values() if isinstance(v, str)))
     for key, value in data.items():
         _validate(key, value)
     return data
@@ -163,7 +161,9 @@ def _refuse_placeholders(root: Path, credentials: dict[str, str]) -> None:
 
 
 def _validate(key: object, value: object) -> None:
-    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not VALID_KEY.match(key):
+    from ..spec.names import is_valid  # Digdag's SecretValidation, one home for the rule
+
+    if not is_valid("secret key", key):
         raise ConfigError(f"{CREDENTIALS_FILE}: '{key}' is not a valid secret key (letters, "
                           "digits, '_' and '-', segments separated by '.')")
     if not isinstance(value, str):

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from . import masking
 from .config import RemoteError, redact
 
 USER_AGENT = "tdgen"
 TIMEOUT_SECONDS = 60
+DETAIL_LIMIT = 500  # characters of an error answer quoted in a message
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class WorkflowApi:
     def __init__(self, endpoint: str, api_key: str, timeout: float = TIMEOUT_SECONDS):
         self.endpoint = endpoint.rstrip("/")
         self._key = api_key
+        masking.register(api_key)
         self.timeout = timeout
 
     def __repr__(self) -> str:
@@ -61,21 +64,14 @@ class WorkflowApi:
 
     def set_secret(self, project_id: str, key: str, value: str) -> None:
         """Set one secret; an error never quotes the value (a server may echo the body)."""
+        masking.register(value)
         body = json.dumps({"value": value}).encode("utf-8")
         self._json("PUT", f"/api/projects/{_segment(project_id)}/secrets/{_segment(key)}",
-                   None, body, "application/json", hide=(value, json.dumps(value)[1:-1]))
+                   None, body, "application/json")
 
     def _json(self, method: str, path: str, query: dict | None = None, body: bytes | None = None,
-              content_type: str | None = None, hide: tuple[str, ...] = ()) -> Any:
-        try:
-            raw = self._request(method, path, query, body, content_type)
-        except (ConfigError, RemoteError) as exc:
-            if not any(h and h in str(exc) for h in hide):
-                raise
-            text = str(exc)
-            for secret in hide:
-                text = redact(text, secret)
-            raise type(exc)(text) from None
+              content_type: str | None = None) -> Any:
+        raw = self._request(method, path, query, body, content_type)
         try:
             return json.loads(raw) if raw.strip() else {}
         except ValueError:
@@ -106,7 +102,7 @@ class WorkflowApi:
                                      "TD_WORKFLOW_ENDPOINT", self._key)) from None
 
     def _http_error(self, method: str, path: str, code: int, body: bytes) -> Exception:
-        detail = redact(_message(body), self._key)
+        detail = masking.cut(_message(body), DETAIL_LIMIT)  # masked before it is cut
         if code in (401, 403):
             return ConfigError(f"TD Workflow refused the API key ({method} {path}: HTTP {code}"
                                f"{': ' + detail if detail else ''}); check TD_API_KEY and "
@@ -138,7 +134,7 @@ def _segment(text: str) -> str:
     return urllib.parse.quote(str(text), safe="")
 
 
-def _message(body: bytes, limit: int = 500) -> str:
+def _message(body: bytes) -> str:
     """The ``message`` of a Digdag error answer, or the start of the body."""
     text = body.decode("utf-8", errors="replace").strip()
     try:
@@ -147,4 +143,4 @@ def _message(body: bytes, limit: int = 500) -> str:
         data = None
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         text = data["message"]
-    return text[:limit]
+    return text
