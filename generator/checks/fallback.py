@@ -40,6 +40,7 @@ def _stored(kind: str, fmt) -> datetime:
 
 def check_fallback(root, src, source, engine) -> list[Finding]:
     from ..digdag.evaluate import render
+    from ..render.env import sql_ident, sql_str
 
     path = root / "workflows" / "sql" / f"{src.name}_window_from_table.sql"
     if not path.is_file():
@@ -55,6 +56,7 @@ def check_fallback(root, src, source, engine) -> list[Finding]:
                                    for v in values])
     params = {"databases": {"src": DB}, "datasource": {
         "table_name": TABLE, "incremental_field": field,
+        "incremental_field_sql": sql_ident(field), "incremental_field_literal": sql_str(field),
         "default_start_time": src.spec.default_start_time or fmt.format(MAXIMUM)}}
     expected = fmt.format(top + step)
     try:

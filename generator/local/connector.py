@@ -17,10 +17,11 @@ from datetime import datetime
 
 from .. import catalog
 
+_Q = "[`\"]?"  # a name, quoted with backticks (BigQuery, MySQL) or double quotes, or bare
 _QUERY_RX = re.compile(
-    r"FROM\s+`?(?:[\w-]+\.)?(?P<table>[\w-]+)`?\s+WHERE\s+`?(?P<field>\w+)`?\s*>=\s*"
-    r"'(?P<start>[^']*)'\s+AND\s+`?(?P=field)`?\s*<\s*'(?P<end>[^']*)'", re.IGNORECASE)
-_TABLE_RX = re.compile(r"FROM\s+`?(?:[\w-]+\.)?(?P<table>[\w-]+)`?", re.IGNORECASE)
+    rf"FROM\s+{_Q}(?:[\w-]+\.)?(?P<table>[\w-]+){_Q}\s+WHERE\s+{_Q}(?P<field>\w+){_Q}\s*>=\s*"
+    rf"'(?P<start>[^']*)'\s+AND\s+{_Q}(?P=field){_Q}\s*<\s*'(?P<end>[^']*)'", re.IGNORECASE)
+_TABLE_RX = re.compile(rf"FROM\s+{_Q}(?:[\w-]+\.)?(?P<table>[\w-]+){_Q}", re.IGNORECASE)
 
 
 class ConnectorError(Exception):
