@@ -225,3 +225,50 @@ def test_run_local_subprocess_exit_codes(project):
                           "--fail", "events@5", "--root", str(project)],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_status_rows_through_td_client_against_the_fake_td(project, monkeypatch):
+    """`status --rows` on TD: one Trino query per table through td-client (the fake TD runs
+    them on the local engine's file)."""
+    from tests.test_td_fake import point_env_at, running_fake, write_fast_settings
+
+    run_local(project, "klaviyo", "--runs", "3", "--fail", "events:log_success@2", "--fresh")
+    write_fast_settings(project)
+    with running_fake() as td:
+        td.db_path = project / "local.duckdb"
+        point_env_at(monkeypatch, td)
+        ok = tdgen(project, "status", "--source", "klaviyo", "--rows", "--now",
+                   "2026-11-22T01:00:00Z", "--format", "json")
+        con = duckdb.connect(str(project / "local.duckdb"))
+        con.execute("INSERT INTO src_ingestion.klaviyo_lists SELECT * FROM "
+                    "src_ingestion.klaviyo_lists LIMIT 2")
+        con.close()
+        bad = tdgen(project, "status", "--source", "klaviyo", "--rows", "--now",
+                    "2026-11-22T01:00:00Z")
+        queries = [r.body.decode() for r in td.requests if "/job/issue" in r.path]
+    assert ok.exit_code == 0, ok.output
+    assert any("GROUP BY time" in q and "klaviyo_events" in q for q in queries)
+    assert bad.exit_code == 1 and "2 loaded twice" in bad.output
+
+
+def test_a_row_late_within_the_lag_is_loaded_and_one_later_is_not(project):
+    """klaviyo's lag is 10 minutes: its windows end 10 minutes before each run."""
+    run1 = datetime(2026, 11, 20, tzinfo=UTC)
+    rows = [
+        {"id": "late-ok", "datetime": "2026-11-19T23:48:00.000000",       # 2 min before the end
+         "_visible_at": "2026-11-19T23:57:00+00:00"},                      # 9 min late
+        {"id": "too-late", "datetime": "2026-11-19T23:48:30.000000",
+         "_visible_at": "2026-11-20T00:00:30+00:00"},                      # after run 1
+        {"id": "on-time", "datetime": "2026-11-20T12:00:00.000000"},
+    ]
+    folder = project / "fx" / "klaviyo"
+    folder.mkdir(parents=True)
+    (folder / "events.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run_local(project, "klaviyo", "--runs", "2", "--fixtures", str(project / "fx"),
+                       "--fresh")
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(project / "local.duckdb"))
+    loaded = {r[0] for r in con.sql("SELECT id FROM src_ingestion.klaviyo_events").fetchall()}
+    con.close()
+    assert loaded == {"late-ok", "on-time"}  # "too-late" came after its window was read
+    assert run1.isoformat() in result.output

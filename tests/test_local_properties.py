@@ -194,3 +194,50 @@ def test_random_faults_keep_exactly_once(demo, tmp_path, faults, overlap):
               for o, t, r, n in faults]
     sim = simulate(root, tmp_path, chosen, runs=5, overlap=overlap)
     check_incremental(sim, src, 5)
+
+
+REFERENCE_FAULTS = [("td_load", "every"), ("log_success", "kill"), ("claim_state", "once")]
+
+
+def _reference_cases():
+    from tests.test_local_runs import SOURCES
+
+    for name, src in sorted(SOURCES.items()):
+        for kind in ("inc", "hist") if src.history else ("inc",):
+            loads = src.history if kind == "hist" else src.loads
+            faults = REFERENCE_FAULTS if not DEEP else [
+                (t, k) for _, t, _ in (HIST_MATRIX if kind == "hist" else INC_MATRIX)
+                for k in KINDS]
+            for task, fault_kind in faults:
+                yield pytest.param(name, kind, loads[0].name, task, fault_kind,
+                                   id=f"{name}-{kind}-{task}-{fault_kind}")
+
+
+@pytest.mark.parametrize("source,kind,obj,task,fault_kind", list(_reference_cases()))
+def test_each_reference_source_keeps_exactly_once_under_faults(tmp_path, source, kind, obj,
+                                                                task, fault_kind):
+    """Every reference source, both workflows: a fault at the load, at the SUCCESS insert
+    (a lost worker right after it) and at the claim check, then normal runs. CI runs these
+    three kinds; TDGEN_DEEP=1 runs every task with every kind of fault."""
+    from tests.conftest import REPO
+    from tests.test_local_runs import SOURCES
+
+    src = SOURCES[source]
+    start, every, runs = datetime(2026, 11, 20, tzinfo=UTC), timedelta(days=1), 4
+    fault = Fault(obj, 2, 1 if fault_kind == "once" else None, task,
+                  kill=fault_kind == "kill")
+    sim = run_local(REPO, source, runs=runs, every=every, start=start, failures=[fault],
+                    hist=kind == "hist", db_path=tmp_path / "r.duckdb", fresh=True)
+    if kind == "inc":
+        check_incremental(sim, src, runs, start, every)
+    else:
+        done = Counter((r["table_name"], r["start_time"]) for r in sim.log()
+                       if r["status"] == "SUCCESS")
+        assert done and max(done.values()) == 1  # no month of any table logged twice
+        for load in src.history:
+            tagged = Counter(r["time"] for r in sim.engine.table_rows(sim.database,
+                                                                       load.table))
+            logged = {int(src.format.parse(r["end_time"]).timestamp()): r["records_processed"]
+                      for r in sim.log() if r["status"] == "SUCCESS"
+                      and r["table_name"] == load.table}
+            assert dict(tagged) == {t: n for t, n in logged.items() if n}, load.table
