@@ -16,7 +16,7 @@ SHARED_SQL = (
     "ingestion_log_ddl", "log_ingestion_start", "log_ingestion_success", "log_ingestion_error",
     "log_ingestion_skipped", "log_workflow_error", "log_batch_start", "log_batch_success",
     "log_batch_error", "log_batch_skipped", "log_history_done", "log_runner_completion",
-    "log_runner_error", "session_failures",
+    "log_runner_error", "log_workflow_success", "session_failures",
 )
 SCHEMA_PATH = "schema/source.schema.json"
 CREDENTIALS_EXAMPLE = "credentials_ingestion.example.json"

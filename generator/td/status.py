@@ -256,15 +256,20 @@ def _never_finished(row: Unfinished) -> str:
 def _workflow_status(source: str, workflow: str, groups: dict, key: tuple) -> list[TableStatus]:
     """Workflow-level ERROR rows (no table) since the workflow's last clean run.
 
-    A run is an attempt, the ``<session>-<attempt>-`` prefix of ``log_id``; a clean one logged
-    a SUCCESS and no workflow-level ERROR. Rows whose ``log_id`` has no such prefix (a legacy
-    log) fall back to time: the ERRORs logged after the workflow's last SUCCESS.
+    The workflows log a workflow-level SUCCESS (no table) when a run ended with every object
+    loaded: the ERRORs after the last of them are the streak (the objects log under their own
+    sessions, so their rows say nothing of the run). Without such rows, a run is an attempt,
+    the ``<session>-<attempt>-`` prefix of ``log_id``, and a clean one logged a SUCCESS and no
+    workflow-level ERROR; rows whose ``log_id`` has no such prefix (a legacy log) fall back to
+    time: the ERRORs logged after the workflow's last SUCCESS.
     """
     mine = [r for k, rows in groups.items() if k[:2] == key[:2] for r in rows]
     errors = sorted((r for r in groups[key] if r.status == ERROR), key=lambda r: r.time or 0)
     failed = {_attempt(r) for r in errors}
-    clean = [r.time or 0 for r in mine if r.status == SUCCESS
-             and (_attempt(r) is None or _attempt(r) not in failed)]
+    clean = [r.time or 0 for r in groups[key] if r.status == SUCCESS]
+    if not clean:
+        clean = [r.time or 0 for r in mine if r.status == SUCCESS
+                 and (_attempt(r) is None or _attempt(r) not in failed)]
     if None in failed:
         clean = [r.time or 0 for r in mine if r.status == SUCCESS]
     last = max(clean, default=None)
