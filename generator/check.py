@@ -15,20 +15,23 @@ def _with(selection, select, ignore, style):
     return selection
 
 
-def check_repository(root: Path, select=(), ignore=(), style: bool | None = None
-                     ) -> list[Finding]:
-    """Specs, the generated project (workflows/), SQL, references and timestamp contracts."""
+def check_repository(root: Path, select=(), ignore=(), style: bool | None = None,
+                     cache: bool = True) -> list[Finding]:
+    """Specs, the generated project (workflows/), SQL, references and timestamp contracts.
+    ``cache``: reuse yamllint's findings for files linted before (``.tdgen/cache/``)."""
     from .checks.runner import repository_selection, run_repository
 
-    return run_repository(root, _with(repository_selection(root), select, ignore, style))
+    return run_repository(root, _with(repository_selection(root), select, ignore, style), cache)
 
 
-def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None = None
-                         ) -> list[Finding]:
-    """Any Digdag project folder, whatever produced it; paths relative to the folder."""
-    from .checks.runner import project_selection, run_project
+def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None = None,
+                         cache: bool = True) -> list[Finding]:
+    """Any Digdag project folder, whatever produced it; paths relative to the folder. With
+    ``cache``, yamllint's findings are cached in the repository holding the folder, if any."""
+    from .checks.runner import cache_folder, project_selection, run_project
 
-    return run_project(folder, _with(project_selection(folder), select, ignore, style))
+    selection = _with(project_selection(folder), select, ignore, style)
+    return run_project(folder, selection, cache=cache_folder(folder) if cache else None)
 
 
 def is_strict(root: Path, repository: bool) -> bool:

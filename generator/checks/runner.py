@@ -11,6 +11,7 @@ from ..findings import Finding
 PROJECT_CHECKS = ("digdag", "expr", "sql", "load-config", "references", "style")
 REPOSITORY_CHECKS = ("spec", *PROJECT_CHECKS, "timestamp")
 PROJECT_CONFIG = ".tdgen-check.yml"
+CACHE = Path(".tdgen") / "cache"  # in the repository root, git-ignored
 
 
 @dataclass
@@ -39,8 +40,9 @@ class Selection:
 
 
 def run_project(folder: Path, selection: Selection | None = None,
-                credentials: Path | None = None) -> list[Finding]:
-    """Every check of a Digdag project folder; paths relative to it."""
+                credentials: Path | None = None, cache: Path | None = None) -> list[Finding]:
+    """Every check of a Digdag project folder; paths relative to it. ``cache``: the folder
+    of the findings cache (``None``: no cache)."""
     from . import digdag_rules, expressions, load_config, references, sql, style
     from .files import ProjectFiles
 
@@ -52,7 +54,7 @@ def run_project(folder: Path, selection: Selection | None = None,
                                                                           files)}
     findings: set[Finding] = set()
     # yamllint is another process: it runs on the other core while the checks here run.
-    linting = style.start(folder) if selection.runs("style") else None
+    linting = style.start(folder, cache) if selection.runs("style") else None
     try:
         for name in PROJECT_CHECKS:
             if name in modules and selection.runs(name):
@@ -65,8 +67,10 @@ def run_project(folder: Path, selection: Selection | None = None,
     return sorted(f for f in findings if selection.wants(f.rule))
 
 
-def run_repository(root: Path, selection: Selection | None = None) -> list[Finding]:
-    """Specs, the generated project under workflows/ and the timestamp contracts."""
+def run_repository(root: Path, selection: Selection | None = None, cache: bool = True
+                   ) -> list[Finding]:
+    """Specs, the generated project under workflows/ and the timestamp contracts; ``cache``:
+    keep findings in the repository's ``.tdgen/cache/``."""
     from . import spec, timestamps
 
     selection = selection or repository_selection(root)
@@ -77,10 +81,21 @@ def run_repository(root: Path, selection: Selection | None = None) -> list[Findi
     if workflows.is_dir():
         credentials = root / "credentials_ingestion.example.json"
         findings += [_moved(f, "workflows/") for f in run_project(
-            workflows, selection, credentials if credentials.is_file() else None)]
+            workflows, selection, credentials if credentials.is_file() else None,
+            root / CACHE if cache else None)]
     if selection.runs("timestamp"):
         findings += timestamps.check_repository(root)
     return sorted(f for f in set(findings) if selection.wants(f.rule))
+
+
+def cache_folder(folder: Path) -> Path | None:
+    """The findings cache of the repository holding ``folder`` (none outside one)."""
+    from ..project import find_root
+
+    try:
+        return find_root(folder) / CACHE
+    except ConfigError:
+        return None
 
 
 def _moved(f: Finding, prefix: str) -> Finding:
