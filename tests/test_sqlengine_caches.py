@@ -80,3 +80,18 @@ def test_errors_are_the_same_the_second_time(engine):
     for _ in range(2):
         with pytest.raises(Exception, match="line 2"):
             engine.execute("SELECT 1;\nSELECT FROM WHERE", now=NOW)
+
+
+def test_a_table_created_by_sql_is_seen_after_it_was_known_missing(engine):
+    engine.create_table("src", "kept")
+    assert engine.table_columns("src", "kept") == {"time": "BIGINT"}
+    assert not engine.table_exists("src", "n")
+    assert not engine.table_exists("other", "n")
+    engine.execute("CREATE TABLE n (time bigint, v varchar)", now=NOW)
+    assert engine.table_columns("src", "n") == {"time": "BIGINT", "v": "VARCHAR"}
+    engine.execute("CREATE TABLE other.n AS SELECT 1 AS time", now=NOW)
+    assert engine.table_columns("other", "n") == {"time": "INTEGER"}
+    assert not engine.table_exists("src", "vw")
+    engine.execute("CREATE VIEW src.vw AS SELECT 2 AS w", now=NOW)
+    assert engine.table_columns("src", "vw") == {"w": "INTEGER"}
+    assert engine.table_columns("src", "kept") == fresh_columns(engine, "src", "kept")

@@ -44,6 +44,7 @@ class Translation:
     is_query: bool
     schemas: tuple[str, ...]   # the TD databases it names
     changes: str               # what running it may change: "", "tables" or "schemas"
+    table: tuple[str, str] | None = None   # the one table it changes, when that is known
 
 
 def position(sql: str, offset: int) -> tuple[int, int]:
@@ -70,8 +71,9 @@ def translate(trino_sql: str, stmt: Statement, clock: tuple[datetime, int],
             raise SqlEngineError(f"not modelled by the local engine: {exc}",
                                  sql=trino_sql, line=line, column=col) from None
         read_clock = read_clock or rewriter.read_clock
-        out.append(Translation(duck, is_query, tuple(sorted(rewriter.schemas)),
-                                _changes(tree, is_query)))
+        changes = _changes(tree, is_query)
+        out.append(Translation(duck, is_query, tuple(sorted(rewriter.schemas)), changes,
+                               _target(tree, database) if changes == "tables" else None))
     return tuple(out), read_clock
 
 
@@ -101,6 +103,19 @@ def _changes(tree, is_query: bool) -> str:
     if is_query or isinstance(tree, exp.Insert | exp.Update | exp.Delete):
         return ""
     return "schemas" if isinstance(tree, exp.Drop | exp.Command) else "tables"
+
+
+def _target(tree, database: str | None) -> tuple[str, str] | None:
+    """(database, table) of the one table or view a CREATE statement changes."""
+    from sqlglot import exp
+
+    if not isinstance(tree, exp.Create) or (tree.args.get("kind") or "").upper() not in (
+            "TABLE", "VIEW"):
+        return None
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    if not isinstance(target, exp.Table) or target.catalog or not (target.db or database):
+        return None
+    return target.db or database, target.name
 
 
 def split(sql: str) -> list[Statement]:

@@ -103,7 +103,10 @@ class SqlEngine:
         for done, stmt in self._translate(trino_sql, scheduled_time, now, database):
             for schema in done.schemas:
                 self._ensure_schema(schema)
-            self._forget(done.changes)
+            if done.table:
+                self._forget_table(*done.table)
+            else:
+                self._forget(done.changes)
             try:
                 if done.is_query:
                     result = self._fetch(self._con.sql(done.duck))
@@ -195,7 +198,7 @@ class SqlEngine:
     def create_table(self, database: str, table: str) -> None:
         """What ``td_ddl> create_tables`` does on TD: an empty table with only ``time``;
         an existing table is left as it is."""
-        if self._columns.get((database, table)):
+        if self.table_columns(database, table):
             return  # it exists
         self._ensure_schema(database)
         self._con.execute(f"CREATE TABLE IF NOT EXISTS {self._table(database, table)} "
