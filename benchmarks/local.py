@@ -9,6 +9,7 @@ checkout runs the same way, so both pay the same start-up.
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -29,27 +30,42 @@ def checkout(repo: Path, rev: str, dest: Path) -> Path:
     return dest
 
 
-def bench_tree(tree: Path, work: Path, runs: int, times: int) -> dict[str, Figure]:
-    """``run-local SOURCE --runs N --fresh`` and ``plan SOURCE --log`` on its database."""
+def commands(tree: Path, work: Path, runs: int) -> dict[str, list[str]]:
+    """``run-local SOURCE --runs N --fresh``, then ``plan SOURCE --log`` on its database."""
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(tree)}
     tdgen = [sys.executable, "-c", TDGEN]
     db = work / "local.duckdb"
-    local, _ = measure([*tdgen, "run-local", SOURCE, "--runs", str(runs), "--now", NOW,
-                        "--fresh", "--db", str(db)], tree, times, env=env)
-    plan, _ = measure([*tdgen, "plan", SOURCE, "--log", str(db)], tree, times, env=env)
-    return {"run_local": local, "plan": plan}
+    return {"run_local": [*tdgen, "run-local", SOURCE, "--runs", str(runs), "--now", NOW,
+                          "--fresh", "--db", str(db)],
+            "plan": [*tdgen, "plan", SOURCE, "--log", str(db)]}
 
 
 def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | None) -> dict:
-    results = {"runs": runs, "trees": {"this checkout": bench_tree(repo, work / "head", runs,
-                                                                   times)}}
+    """The trees' figures, their runs interleaved (one of each in turn, after one untimed
+    run each), so that both see the same load on a shared machine."""
+    trees = {"this checkout": repo}
     if baseline:
-        tree = checkout(repo, baseline, work / "baseline-tree")
-        results["trees"][f"baseline {baseline}"] = bench_tree(tree, work / "baseline", runs,
-                                                              times)
+        trees[f"baseline {baseline}"] = checkout(repo, baseline, work / "baseline-tree")
+    jobs = [(name, key, command, tree) for i, (name, tree) in enumerate(trees.items())
+            for key, command in commands(tree, work / f"db{i}", runs).items()]
+    samples: dict[tuple[str, str], list] = {(name, key): [] for name, key, _, _ in jobs}
+    for turn in range(times + 1):
+        for name, key, command, tree in jobs:
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            if turn:  # the first turn compiles each tree's bytecode: not timed
+                samples[name, key].append(measure(command, tree, 1, env=env)[0])
+            else:
+                measure(command, tree, 1, env=env)
+    figures = {name: {key: _median(samples[name, key]) for key in ("run_local", "plan")}
+               for name in trees}
     print("  local engine done", file=sys.stderr)
-    return results
+    return {"runs": runs, "trees": figures}
+
+
+def _median(figures: list[Figure]) -> Figure:
+    return Figure(statistics.median(f.wall for f in figures),
+                  statistics.median(f.cpu for f in figures), max(f.mb for f in figures),
+                  len(figures))
 
 
 def local_table(results: dict) -> str:
