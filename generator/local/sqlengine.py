@@ -107,19 +107,21 @@ class SqlEngine:
                 self._forget_table(*done.table)
             else:
                 self._forget(done.changes)
-            try:
-                if done.is_query:
-                    result = self._fetch(self._con.sql(done.duck))
-                else:
-                    self._con.execute(done.duck)
-                    result = QueryResult()
-            except self._duckdb.Error as exc:
-                line, col = position(trino_sql, stmt.offset + len(stmt.text)
-                                      - len(stmt.text.lstrip()))
-                raise SqlEngineError(f"{_duck_message(exc)}\n  in the statement starting here, "
-                                     f"run on DuckDB as:\n  {done.duck}", sql=trino_sql,
-                                     line=line, column=col) from None
+            result = self._run(done, stmt, trino_sql)
         return result
+
+    def _run(self, done: Translation, stmt: Statement, trino_sql: str) -> QueryResult:
+        try:
+            if done.is_query:
+                return self._fetch(self._con.sql(done.duck))
+            self._con.execute(done.duck)
+            return QueryResult()
+        except self._duckdb.Error as exc:
+            line, col = position(trino_sql, stmt.offset + len(stmt.text)
+                                 - len(stmt.text.lstrip()))
+            raise SqlEngineError(f"{_duck_message(exc)}\n  in the statement starting here, "
+                                 f"run on DuckDB as:\n  {done.duck}", sql=trino_sql,
+                                 line=line, column=col) from None
 
     def _translate(self, trino_sql, scheduled_time, now, database):
         """(translation, statement) of each statement of ``trino_sql``."""
