@@ -118,3 +118,22 @@ def test_the_command_line_caches_unless_told_not_to(project):
         result = CliRunner().invoke(cli, ["check", "--root", str(project), *args])
         assert result.exit_code == 0, result.output
         assert (project / CACHE).exists() == cached
+
+
+def test_entries_of_other_content_are_kept_until_the_limit(project, monkeypatch):
+    extra = project / "workflows" / "extra.dig"
+    extra.write_text(SPACES)
+    style_findings(project)
+    (cache,) = (project / CACHE).iterdir()
+    used = set(json.loads(cache.read_text()))
+    extra.write_text(CLEAN)
+    style_findings(project)
+    assert used < set(json.loads(cache.read_text()))  # the old bytes' entry is kept
+    stale = {f"{i:064x}": [[1, 1, "style/x", "stale"]] for i in range(1000)}
+    cache.write_text(json.dumps({**json.loads(cache.read_text()), **stale}))
+    monkeypatch.setattr(style.FindingsCache, "LIMIT", 1)
+    extra.write_text(SPACES + "\n")
+    found = style_findings(project)
+    assert "workflows/extra.dig:3:1 style/empty-lines" in found
+    assert not set(stale) & set(json.loads(cache.read_text()))  # dropped: over the limit
+    assert len(json.loads(cache.read_text())) == len(used)  # what this check used

@@ -73,9 +73,11 @@ class FindingsCache:
 
     One JSON file per yamllint version and configuration maps the SHA-256 of a file's bytes to
     its findings (line, column, rule, message), so an entry can never answer for other bytes,
-    another yamllint or another configuration. Written atomically; entries not used by the
-    last check are dropped once they outnumber the used ones.
+    another yamllint or another configuration. Written atomically; entries the last check did
+    not use are dropped once the file would hold more than ``LIMIT`` (or twice what it used).
     """
+
+    LIMIT = 20_000  # entries: about 1 MB, read in a few milliseconds
 
     def __init__(self, folder: Path | None, command: list[str]):
         self.path = None
@@ -105,7 +107,8 @@ class FindingsCache:
     def save(self) -> None:
         if self.path is None or all(d in self.entries for d in self.used):
             return
-        kept = self.entries if len(self.entries) <= 2 * len(self.used) else {}
+        total = len(self.entries.keys() | self.used.keys())
+        kept = self.entries if total <= max(self.LIMIT, 2 * len(self.used)) else {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps({**kept, **self.used}), encoding="utf-8")
