@@ -151,9 +151,10 @@ def generation_tables(results: dict) -> str:
                 table([label for _, label in pairs],
                       [[ratio(a[key].cpu, b[key].cpu) for key, _ in pairs]]), ""]
     names = list(results[sizes[0]]["phases"])
-    out += ["### Where the time goes (in-process, median of up to 3, wall seconds)", "",
-            table(["phase", *[f"{n} sources" for n in sizes]],
-                  [[name, *[results[n]["phases"].get(name, 0.0) for n in sizes]]
+    out += ["### Where the time goes (in-process, median of up to 3, seconds)", "",
+            table(["phase", *[f"{n} sources {unit}" for n in sizes for unit in ("CPU", "wall")]],
+                  [[name, *[results[n]["phases"].get(name, {}).get(unit, 0.0)
+                            for n in sizes for unit in ("cpu", "wall")]]
                    for name in names]), ""]
     return "\n".join(out)
 
@@ -199,13 +200,13 @@ def window_targets(win: dict | None, add) -> list[list]:
     sizes = sorted(by)
     if len(sizes) > 1 and sizes[0] == 1_000_000 and sizes[-1] == 30_000_000:
         lo, hi = by[sizes[0]], by[sizes[-1]]
-        add("window: ours grows <= 1.2x from 1 M to 30 M rows (time)",
-            hi["ours"]["ms"] / lo["ours"]["ms"], 1.2, "x", "{:.2f}")
+        add("window: ours grows <= 1.2x from 1 M to 30 M rows (CPU time)",
+            hi["ours"]["cpu_ms"] / lo["ours"]["cpu_ms"], 1.2, "x", "{:.2f}")
         add("window: ours grows <= 1.2x from 1 M to 30 M rows (rows scanned)",
             hi["ours"]["rows"] / lo["ours"]["rows"], 1.2, "x", "{:.2f}")
         grows = hi["legacy"]["rows"] / lo["legacy"]["rows"]
-        rows.append(["window: the legacy grows with the table (rows scanned, time)",
-                     f"{grows:.1f}x, {hi['legacy']['ms'] / lo['legacy']['ms']:.1f}x",
+        rows.append(["window: the legacy grows with the table (rows scanned, CPU time)",
+                     f"{grows:.1f}x, {hi['legacy']['cpu_ms'] / lo['legacy']['cpu_ms']:.1f}x",
                      "met" if grows >= 10 else "NOT met"])
         cheaper = hi["legacy"]["rows"] / hi["ours"]["rows"]
         rows.append(["window: at 30 M rows ours >= 50x cheaper in rows scanned",
