@@ -137,3 +137,14 @@ def test_entries_of_other_content_are_kept_until_the_limit(project, monkeypatch)
     assert "workflows/extra.dig:3:1 style/empty-lines" in found
     assert not set(stale) & set(json.loads(cache.read_text()))  # dropped: over the limit
     assert len(json.loads(cache.read_text())) == len(used)  # what this check used
+
+
+def test_an_entry_of_the_wrong_shape_is_not_used(project):
+    (project / "workflows" / "extra.dig").write_text(SPACES)
+    full = style_findings(project, cache=False)
+    style_findings(project)
+    (cache,) = (project / CACHE).iterdir()
+    entries = json.loads(cache.read_text())
+    cache.write_text(json.dumps({digest: [[1, 2]] if found else {"x": 1}
+                                 for digest, found in entries.items()}))
+    assert style_findings(project) == full

@@ -39,6 +39,7 @@ rules:
   brackets: {max-spaces-inside: 1}
   empty-lines: {max: 2}
 """
+CACHE_FORMAT = 1  # of the cached findings: change it when _parse or the entries change
 _LINE_RX = re.compile(r"^(.*?):(\d+):(\d+): \[(\w+)\] (.*?)(?: \(([\w-]+)\))?$")
 
 
@@ -84,7 +85,8 @@ class FindingsCache:
         self.entries: dict[str, list] = {}
         self.used: dict[str, list] = {}
         if folder is not None:
-            key = hashlib.sha256(f"{yamllint_version(command)}\0{CONFIG}".encode()).hexdigest()
+            key = hashlib.sha256(f"{CACHE_FORMAT}\0{yamllint_version(command)}\0{CONFIG}"
+                                 .encode()).hexdigest()
             self.path = folder / f"yamllint-{key[:16]}.json"
             self.entries = self._read()
 
@@ -97,8 +99,10 @@ class FindingsCache:
 
     def get(self, digest: str) -> list | None:
         found = self.entries.get(digest) if self.path else None
-        if found is not None:
-            self.used[digest] = found
+        if not isinstance(found, list) or not all(
+                isinstance(f, list) and len(f) == 4 for f in found):
+            return None  # never seen (or not an entry this code wrote)
+        self.used[digest] = found
         return found
 
     def put(self, digest: str, findings: list[Finding]) -> None:
@@ -115,8 +119,11 @@ class FindingsCache:
         os.replace(temporary, self.path)
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # unreadable: yamllint says why
 
 
 def _project_files(root: Path) -> list[str]:
@@ -169,8 +176,10 @@ class Lint:
             return files
         todo = []
         for rel in files:
-            digest = self.digests[rel] = _digest(root / rel)
-            found = self.cache.get(digest)
+            digest = _digest(root / rel)
+            found = self.cache.get(digest) if digest else None
+            if digest:
+                self.digests[rel] = digest
             if found is None:
                 todo.append(rel)
             else:
