@@ -11,6 +11,7 @@ that replace or truncate (SFTP, S3).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -116,3 +117,10 @@ def clear_generated(root: Path) -> None:
     example = root / "credentials_ingestion.example.json"
     if example.exists():
         example.unlink()
+
+
+def change_one(root: Path, edit: int) -> None:
+    """Edit one spec (the host of source 1, a MySQL source), differently for each ``edit``."""
+    path = root / "sources" / f"{source_name(1)}.yml"
+    text = re.sub(r"host: db1(-v\d+)?\.", f"host: db1-v{edit}.", path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")

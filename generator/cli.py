@@ -114,10 +114,12 @@ def generate(check, show_diff, dry_run, force, quiet, root) -> None:
               "(repeatable), e.g. digdag or sql/syntax.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Never these rules or checks.")
 @click.option("--no-style", is_flag=True, help="Do not run yamllint.")
+@click.option("--no-cache", is_flag=True, help="Lint every file again, ignoring the findings "
+              "cached in .tdgen/cache/.")
 @click.option("--list", "list_checks", is_flag=True, help="Print every check and its rules.")
 @click.option("--root", type=click.Path(file_okay=False), help="Repository root (when no "
               "PATH is given).")
-def check(paths, fmt, strict, select, ignore, no_style, list_checks, root) -> None:
+def check(paths, fmt, strict, select, ignore, no_style, no_cache, list_checks, root) -> None:
     """Check specs, workflows and SQL before pushing: Digdag's rules, strict Trino, references.
 
     With no PATH, the whole repository (specs, workflows/, timestamp formats). With PATHs,
@@ -145,14 +147,15 @@ def check(paths, fmt, strict, select, ignore, no_style, list_checks, root) -> No
                 raise click.UsageError(f"{path}: no workflow (*.dig) in this folder, so "
                                        "nothing to check; pass the folder holding the .dig "
                                        "files (here: workflows/), or no PATH for the repository")
-            found = _run(check_digdag_project, folder, select, ignore, style, True)
+            found = _run(check_digdag_project, folder, select, ignore, style, True,
+                         not no_cache)
             prefix = "" if path in (".", "./") else path.rstrip("/") + "/"
             findings += [f.__class__(prefix + f.path, *tuple(f.to_dict().values())[1:])
                          for f in found]
             strict = strict or is_strict(folder, repository=False)
     else:
         base = _root(root)
-        findings = _run(check_repository, base, select, ignore, style, True)
+        findings = _run(check_repository, base, select, ignore, style, True, not no_cache)
         strict = strict or is_strict(base, repository=True)
         if Path.cwd().resolve() != base.resolve():
             rel = os.path.relpath(base, Path.cwd())

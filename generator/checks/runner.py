@@ -23,6 +23,7 @@ SPEC_RULES = ("spec", "spec-schema", "yaml-syntax")  # the spec check's rules ha
 def check_of(rule: str) -> str:
     """The check a rule id (or a check id) belongs to."""
     return "spec" if rule in SPEC_RULES else rule.split("/")[0]
+CACHE = Path(".tdgen") / "cache"  # in the repository root, git-ignored
 
 
 @dataclass
@@ -53,9 +54,10 @@ def planned(selection: Selection, checks: tuple[str, ...]) -> list[str]:
 
 
 def run_project(folder: Path, selection: Selection | None = None,
-                credentials: Path | None = None, step=None) -> list[Finding]:
+                credentials: Path | None = None, step=None, cache: Path | None = None
+                ) -> list[Finding]:
     """Every check of a Digdag project folder; paths relative to it; ``step(check)`` as each
-    starts."""
+    starts. ``cache``: the folder of the findings cache (``None``: no cache)."""
     step = step or (lambda name: None)
     from . import digdag_rules, expressions, load_config, references, sql, style
     from .files import ProjectFiles
@@ -68,7 +70,7 @@ def run_project(folder: Path, selection: Selection | None = None,
                                                                           files)}
     findings: set[Finding] = set()
     # yamllint is another process: it runs on the other core while the checks here run.
-    linting = style.start(folder) if selection.runs("style") else None
+    linting = style.start(folder, cache) if selection.runs("style") else None
     try:
         for name in PROJECT_CHECKS:
             if name in modules and selection.runs(name):
@@ -83,9 +85,10 @@ def run_project(folder: Path, selection: Selection | None = None,
     return sorted(f for f in findings if selection.wants(f.rule))
 
 
-def run_repository(root: Path, selection: Selection | None = None, step=None
-                   ) -> list[Finding]:
-    """Specs, the generated project under workflows/ and the timestamp contracts."""
+def run_repository(root: Path, selection: Selection | None = None, step=None,
+                   cache: bool = True) -> list[Finding]:
+    """Specs, the generated project under workflows/ and the timestamp contracts; ``cache``:
+    keep findings in the repository's ``.tdgen/cache/``."""
     from . import spec, timestamps
 
     selection = selection or repository_selection(root)
@@ -98,11 +101,22 @@ def run_repository(root: Path, selection: Selection | None = None, step=None
     if workflows.is_dir():
         credentials = root / "credentials_ingestion.example.json"
         findings += [_moved(f, "workflows/") for f in run_project(
-            workflows, selection, credentials if credentials.is_file() else None, step)]
+            workflows, selection, credentials if credentials.is_file() else None, step,
+            root / CACHE if cache else None)]
     if selection.runs("timestamp"):
         step("timestamp")
         findings += timestamps.check_repository(root)
     return sorted(f for f in set(findings) if selection.wants(f.rule))
+
+
+def cache_folder(folder: Path) -> Path | None:
+    """The findings cache of the repository holding ``folder`` (none outside one)."""
+    from ..project import find_root
+
+    try:
+        return find_root(folder) / CACHE
+    except ConfigError:
+        return None
 
 
 def _moved(f: Finding, prefix: str) -> Finding:

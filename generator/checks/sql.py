@@ -26,6 +26,7 @@ TD_FUNCTIONS = {
     "td_url_decode", "td_md5", "td_x_rank", "td_currency_conv",
 }
 QUERY_OPS = ("td>", "td_wait>", "td_for_each>")
+JINJA_MARKERS = ("{{", "{%", "{#")
 
 
 def check_sql(text: str, path: str, line: int = 1, col: int = 1, indent: int = 0
@@ -37,7 +38,7 @@ def check_sql(text: str, path: str, line: int = 1, col: int = 1, indent: int = 0
     filled = fill_samples(text)
     if _starts_with_expression(text):
         return []  # the statement itself comes from a parameter: nothing to judge
-    result = tsv.validate(filled)
+    result = tsv.validate(filled, jinja=jinja_mode(filled))
     findings = []
 
     def place(ln: int, cn: int) -> tuple[int, int]:
@@ -64,6 +65,12 @@ def check_sql(text: str, path: str, line: int = 1, col: int = 1, indent: int = 0
                                              getattr(warning, "column", None) or 1),
                                 f"{ID}/function", WARNING, str(warning)))
     return findings
+
+
+def jinja_mode(sql: str) -> str:
+    """``reject`` (parse as is) when ``sql`` holds no Jinja tag: the validator's masking would
+    leave it unchanged, and skipping it is most of the validator's time."""
+    return "auto" if any(marker in sql for marker in JINJA_MARKERS) else "reject"
 
 
 def _next_to_expression(text: str, line: int, column: int) -> bool:

@@ -66,8 +66,9 @@ class Rewriter(FunctionRewrites, TdRewrites):
         from sqlglot import exp
 
         self.exp = exp
-        self.now = now
-        self.scheduled = scheduled
+        self._now = now
+        self._scheduled = scheduled
+        self.read_clock = False  # whether the DuckDB SQL depends on now or scheduled
         self.database = database
         self.schemas: set[str] = set()
         self.ctes: set[str] = set()
@@ -87,6 +88,16 @@ class Rewriter(FunctionRewrites, TdRewrites):
                      "DayOfWeekIso", "DayOfMonth", "DayOfYear", "WeekOfYear", "Week"):
             if hasattr(e, name):
                 self.by_class[getattr(e, name)] = self.field
+
+    @property
+    def now(self) -> datetime:
+        self.read_clock = True
+        return self._now
+
+    @property
+    def scheduled(self) -> int:
+        self.read_clock = True
+        return self._scheduled
 
     # --- driver --------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ column. duckdb and sqlglot are imported lazily, so importing this module is chea
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -20,27 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
 
+from .sql_statements import SqlEngineError, Statement, Translation, position, split, translate
+
 __all__ = ["QueryResult", "SqlEngine", "SqlEngineError", "parse_string_sql",
            "render_instant_sql"]
-
-
-class SqlEngineError(Exception):
-    """A statement the engine cannot translate or run; ``line``/``column`` are 1-based
-    positions in the SQL given to ``execute`` (``None`` when not known)."""
-
-    def __init__(self, message: str, *, sql: str | None = None, line: int | None = None,
-                 column: int | None = None, statement: int | None = None):
-        where = ""
-        if line is not None:
-            where = f"line {line}" + (f", column {column}" if column is not None else "") + ": "
-        elif statement is not None:
-            where = f"statement {statement}: "
-        super().__init__(where + message)
-        self.message = message
-        self.sql = sql
-        self.line = line
-        self.column = column
-        self.statement = statement
 
 
 @dataclass
@@ -53,17 +35,6 @@ class QueryResult:
     def first_row_dict(self) -> dict[str, Any]:
         """``{column: value}`` of the first row, ``{}`` without rows (store_last_results)."""
         return dict(zip(self.columns, self.rows[0])) if self.rows else {}
-
-
-@dataclass(frozen=True)
-class _Statement:
-    text: str
-    offset: int          # where it starts in the SQL given
-
-
-def _position(sql: str, offset: int) -> tuple[int, int]:
-    before = sql[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -95,6 +66,13 @@ class SqlEngine:
         self._con = duckdb.connect(str(path) if path is not None else ":memory:")
         self._con.execute(MACROS)
         self.database = database
+        # Caches: every change to the catalog goes through this object, which forgets what
+        # a change may make stale. Translations depend on the statement's text and database,
+        # and on the clock only when the statement reads it.
+        self._schemas: set[str] = set()
+        self._columns: dict[tuple[str, str], dict[str, str]] = {}
+        self._translations: dict[tuple, tuple[Translation, ...]] = {}
+        self._splits: dict[str, list[Statement]] = {}
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -112,8 +90,8 @@ class SqlEngine:
     def translate(self, trino_sql: str, scheduled_time: int | None = None,
                   now: datetime | None = None, database: str | None = None) -> list[str]:
         """The DuckDB SQL ``execute`` would run, one string per statement."""
-        return [duck for duck, _, _, _ in self._translate(trino_sql, scheduled_time, now,
-                                                           database)]
+        return [done.duck for done, _ in self._translate(trino_sql, scheduled_time, now,
+                                                          database)]
 
     def execute(self, trino_sql: str, scheduled_time: int | None = None,
                 now: datetime | None = None, database: str | None = None) -> QueryResult:
@@ -122,64 +100,57 @@ class SqlEngine:
         ``scheduled_time`` (unix seconds) is ``TD_SCHEDULED_TIME()`` and defaults to ``now``;
         ``database`` qualifies unqualified table names (the ``td>`` operator's database)."""
         result = QueryResult()
-        for duck, is_query, schemas, stmt in self._translate(trino_sql, scheduled_time, now,
-                                                              database):
-            for schema in sorted(schemas):
-                self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
-            try:
-                if is_query:
-                    result = self._fetch(self._con.sql(duck))
-                else:
-                    self._con.execute(duck)
-                    result = QueryResult()
-            except self._duckdb.Error as exc:
-                line, col = _position(trino_sql, stmt.offset + len(stmt.text)
-                                      - len(stmt.text.lstrip()))
-                raise SqlEngineError(f"{_duck_message(exc)}\n  in the statement starting here, "
-                                     f"run on DuckDB as:\n  {duck}", sql=trino_sql, line=line,
-                                     column=col) from None
+        for done, stmt in self._translate(trino_sql, scheduled_time, now, database):
+            for schema in done.schemas:
+                self._ensure_schema(schema)
+            if done.table:
+                self._forget_table(*done.table)
+            else:
+                self._forget(done.changes)
+            result = self._run(done, stmt, trino_sql)
         return result
 
+    def _run(self, done: Translation, stmt: Statement, trino_sql: str) -> QueryResult:
+        try:
+            if done.is_query:
+                return self._fetch(self._con.sql(done.duck))
+            self._con.execute(done.duck)
+            return QueryResult()
+        except self._duckdb.Error as exc:
+            line, col = position(trino_sql, stmt.offset + len(stmt.text)
+                                 - len(stmt.text.lstrip()))
+            raise SqlEngineError(f"{_duck_message(exc)}\n  in the statement starting here, "
+                                 f"run on DuckDB as:\n  {done.duck}", sql=trino_sql,
+                                 line=line, column=col) from None
+
     def _translate(self, trino_sql, scheduled_time, now, database):
-        from sqlglot.errors import ParseError, TokenError
-
-        from .sql_rewrite import Rewriter, Unsupported, dialect
-
+        """(translation, statement) of each statement of ``trino_sql``."""
         instant = _utc(now)
         scheduled = int(scheduled_time) if scheduled_time is not None \
             else math.floor(instant.timestamp())
-        statements = _split(trino_sql)
+        statements = self._splits.get(trino_sql)
+        if statements is None:
+            statements = self._remember(self._splits, trino_sql, split(trino_sql))
         if not statements:
             raise SqlEngineError("no SQL statement", sql=trino_sql)
-        out = []
-        for stmt in statements:
-            try:
-                trees = dialect().parse(stmt.text)
-            except ParseError as exc:
-                err = exc.errors[0] if exc.errors else {}
-                line, col = _position(trino_sql, stmt.offset)
-                rel_line = err.get("line") or 1
-                raise SqlEngineError(
-                    f"cannot parse as Trino: {err.get('description', exc)}", sql=trino_sql,
-                    line=line + rel_line - 1,
-                    column=(err.get("col") or 1) + (col - 1 if rel_line == 1 else 0)) from None
-            except TokenError as exc:
-                raise SqlEngineError(f"cannot parse as Trino: {exc}", sql=trino_sql) from None
-            for tree in trees:
-                if tree is None:
-                    continue
-                rewriter = Rewriter(instant, scheduled, database or self.database)
-                try:
-                    duck, is_query = rewriter.statement(tree)
-                except Unsupported as exc:
-                    line = col = None
-                    start = _node_start(exc.node)
-                    if start is not None:
-                        line, col = _position(trino_sql, stmt.offset + start)
-                    raise SqlEngineError(f"not modelled by the local engine: {exc}",
-                                         sql=trino_sql, line=line, column=col) from None
-                out.append((duck, is_query, rewriter.schemas, stmt))
-        return out
+        database = database or self.database
+        return [(done, stmt) for stmt in statements
+                for done in self._translated(trino_sql, stmt, (instant, scheduled), database)]
+
+    def _translated(self, trino_sql, stmt, clock, database) -> tuple[Translation, ...]:
+        key = (stmt.text, database)
+        found = self._translations.get(key) or self._translations.get((*key, *clock))
+        if found is None:
+            found, read_clock = translate(trino_sql, stmt, clock, database)
+            self._remember(self._translations, (*key, *clock) if read_clock else key, found)
+        return found
+
+    @staticmethod
+    def _remember(cache: dict, key, value):
+        if len(cache) >= 4096:  # a long-lived engine: start again rather than grow
+            cache.clear()
+        cache[key] = value
+        return value
 
     def _fetch(self, rel) -> QueryResult:
         """Rows as Python values; timestamps printed as Trino prints them."""
@@ -213,30 +184,52 @@ class SqlEngine:
         return f"{_ident(database)}.{_ident(table)}"
 
     def table_exists(self, database: str, table: str) -> bool:
-        rows = self._con.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [database, table]).fetchall()
-        return bool(rows)
+        return bool(self.table_columns(database, table))  # a table has at least one column
 
     def table_columns(self, database: str, table: str) -> dict[str, str]:
         """Column name -> DuckDB type, in table order (empty when the table is missing)."""
-        rows = self._con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [database, table]).fetchall()
-        return {name: typ for name, typ in rows}
+        key = (database, table)
+        if key not in self._columns:
+            rows = self._con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [database, table]).fetchall()
+            self._columns[key] = {name: typ for name, typ in rows}
+        return dict(self._columns[key])
 
     def create_table(self, database: str, table: str) -> None:
         """What ``td_ddl> create_tables`` does on TD: an empty table with only ``time``;
         an existing table is left as it is."""
-        self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(database)}")
+        if self.table_columns(database, table):
+            return  # it exists
+        self._ensure_schema(database)
         self._con.execute(f"CREATE TABLE IF NOT EXISTS {self._table(database, table)} "
                           "(time BIGINT)")
+        self._forget_table(database, table)
 
     def drop_table(self, database: str, table: str) -> None:
         """``td_ddl> drop_tables``: a missing table is fine."""
-        self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(database)}")
+        self._ensure_schema(database)
         self._con.execute(f"DROP TABLE IF EXISTS {self._table(database, table)}")
+        self._forget_table(database, table)
+
+    def _ensure_schema(self, database: str) -> None:
+        if database not in self._schemas:
+            self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(database)}")
+            self._schemas.add(database)
+
+    def _forget_table(self, database: str, table: str) -> None:
+        """Forget the columns of one table (under any spelling: names ignore case)."""
+        name = (database.lower(), table.lower())
+        for key in [k for k in self._columns if (k[0].lower(), k[1].lower()) == name]:
+            del self._columns[key]
+
+    def _forget(self, changes: str) -> None:
+        """Drop what a change of ``changes`` ("tables", "schemas") may have made stale."""
+        if changes:
+            self._columns.clear()
+        if changes == "schemas":
+            self._schemas.clear()
 
     def empty_table(self, database: str, table: str) -> None:
         """``td_ddl> empty_tables``: the table exists afterwards, with no rows and only
@@ -248,6 +241,8 @@ class SqlEngine:
         """Append ``rows`` (dicts) to a TD table, creating it and adding new columns as
         VARCHAR / BIGINT / DOUBLE / BOOLEAN by the Python types of their values (lists and
         dicts are stored as JSON text). Returns the number of rows written."""
+        from .sql_tables import cell, column_type
+
         self.create_table(database, table)
         existing = {k.lower(): v for k, v in self.table_columns(database, table).items()}
         names: list[str] = []
@@ -256,14 +251,15 @@ class SqlEngine:
                 if name.lower() not in existing and name not in names:
                     names.append(name)
         for name in names:
-            typ = _column_type([row.get(name) for row in rows], name)
+            typ = column_type([row.get(name) for row in rows], name)
             self._con.execute(f"ALTER TABLE {self._table(database, table)} "
                               f"ADD COLUMN {_ident(name)} {typ}")
+            self._forget_table(database, table)
             existing[name.lower()] = typ
         if not rows:
             return 0
         columns = list(dict.fromkeys(name for row in rows for name in row))
-        values = [[_cell(row.get(c), existing[c.lower()], c, n) for c in columns]
+        values = [[cell(row.get(c), existing[c.lower()], c, n) for c in columns]
                   for n, row in enumerate(rows, start=1)]
         target = f"{self._table(database, table)} ({', '.join(_ident(c) for c in columns)})"
         marks = "(" + ", ".join("?" * len(columns)) + ")"
@@ -287,40 +283,6 @@ class SqlEngine:
         return [dict(zip(result.columns, row)) for row in result.rows]
 
 
-def _split(sql: str) -> list[_Statement]:
-    """Statements separated by ``;`` (outside strings and comments), with their offsets."""
-    from sqlglot.errors import TokenError
-    from sqlglot.tokens import TokenType
-
-    from .sql_rewrite import dialect
-
-    try:
-        tokens = dialect().tokenize(sql)
-    except TokenError as exc:
-        raise SqlEngineError(f"cannot read the SQL: {exc}", sql=sql) from None
-    out, start, seen = [], 0, False
-    for tok in tokens:
-        if tok.token_type == TokenType.SEMICOLON:
-            if seen:
-                out.append(_Statement(sql[start:tok.start], start))
-            start, seen = tok.end + 1, False
-        else:
-            seen = True
-    if seen:
-        out.append(_Statement(sql[start:], start))
-    return out
-
-
-def _node_start(node) -> int | None:
-    if node is None:
-        return None
-    for n in node.walk():
-        meta = n._meta or {}
-        if "start" in meta:
-            return meta["start"]
-    return None
-
-
 def _duck_message(exc: Exception) -> str:
     text = str(exc).strip()
     return text.split("\n\nLINE ")[0].split("\nLINE ")[0]
@@ -337,47 +299,6 @@ def _py(value):
         return [_py(v) for v in value]
     if isinstance(value, dict):
         return {k: _py(v) for k, v in value.items()}
-    return value
-
-
-def _kind(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "BOOLEAN"
-    if isinstance(value, int):
-        return "BIGINT"
-    if isinstance(value, float):
-        return "DOUBLE"
-    if isinstance(value, (str, list, dict)):
-        return "VARCHAR"
-    raise SqlEngineError(f"cannot store a {type(value).__name__} ({value!r}) in a TD table: "
-                         "use str, int, float, bool, list, dict or None")
-
-
-def _column_type(values: list, name: str) -> str:
-    kinds = {k for k in (_kind(v) for v in values) if k is not None}
-    if not kinds:
-        return "VARCHAR"
-    if kinds == {"BIGINT", "DOUBLE"}:
-        return "DOUBLE"
-    if len(kinds) > 1:
-        raise SqlEngineError(f"column {name!r} mixes value types {sorted(kinds)}")
-    return kinds.pop()
-
-
-def _cell(value, column_type: str, name: str, row: int):
-    if value is None:
-        return None
-    kind = _kind(value)
-    t = column_type.upper()
-    ok = (kind == t or (kind == "BIGINT" and t in ("DOUBLE", "FLOAT", "INTEGER", "HUGEINT"))
-          or (t == "BIGINT" and kind == "BIGINT"))
-    if not ok:
-        raise SqlEngineError(f"row {row}: column {name!r} is {t}, the value {value!r} is "
-                             f"{kind}")
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return value
 
 

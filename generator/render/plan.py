@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import jinja2
-
 from ..errors import TemplateError
 from ..project import Project
 from ..resolved import ResolvedSource, resolve, skip_on_overtime
-from .env import make_env
 
 SHARED_SQL = (
     "ingestion_log_ddl", "log_ingestion_start", "log_ingestion_success", "log_ingestion_error",
@@ -34,11 +31,15 @@ class Renderer:
     """Renders templates for one project with one environment (each template compiled once)."""
 
     def __init__(self, project: Project):
+        from .env import make_env  # jinja2 is imported only where templates are rendered
+
         self.project = project
         self.env = make_env(project.root / "templates")
         self.base = {"settings": project.settings}
 
     def render(self, template: str, origin: str, **context) -> str:
+        import jinja2
+
         try:
             return self.env.get_template(template).render(**self.base, **context)
         except jinja2.TemplateSyntaxError as exc:

@@ -1,0 +1,100 @@
+"""The local engine's figures: ``run-local`` and ``plan`` of the reference source, measured on
+this checkout and, with ``--baseline REV``, on the tree of REV in the same run.
+
+REV's tree comes from ``git archive`` into a temporary folder (the repository, its branches and
+worktrees are left alone) and runs with this virtualenv, ``PYTHONPATH`` pointing at it; this
+checkout runs the same way, so both pay the same start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from measure import Figure, measure, ratio, table
+
+SOURCE = "klaviyo"
+NOW = "2026-11-01T00:00:00Z"
+TDGEN = "import sys; sys.argv[0] = 'tdgen'; from generator.cli import main; main()"
+
+
+def checkout(repo: Path, rev: str, dest: Path) -> Path:
+    """The files of ``rev`` at ``dest``."""
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=repo,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def commands(tree: Path, work: Path, runs: int) -> dict[str, list[str]]:
+    """``run-local SOURCE --runs N --fresh``, then ``plan SOURCE --log`` on its database."""
+    work.mkdir(parents=True, exist_ok=True)
+    tdgen = [sys.executable, "-c", TDGEN]
+    db = work / "local.duckdb"
+    return {"run_local": [*tdgen, "run-local", SOURCE, "--runs", str(runs), "--now", NOW,
+                          "--fresh", "--db", str(db)],
+            "plan": [*tdgen, "plan", SOURCE, "--log", str(db)]}
+
+
+def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | None) -> dict:
+    """The trees' figures, their runs interleaved (one of each in turn, after one untimed
+    run each), so that both see the same load on a shared machine."""
+    trees = {"this checkout": repo}
+    if baseline:
+        trees[f"baseline {baseline}"] = checkout(repo, baseline, work / "baseline-tree")
+    jobs = [(name, key, command, tree) for i, (name, tree) in enumerate(trees.items())
+            for key, command in commands(tree, work / f"db{i}", runs).items()]
+    samples: dict[tuple[str, str], list] = {(name, key): [] for name, key, _, _ in jobs}
+    for turn in range(times + 1):
+        for name, key, command, tree in jobs:
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            if turn:  # the first turn compiles each tree's bytecode: not timed
+                samples[name, key].append(measure(command, tree, 1, env=env)[0])
+            else:
+                measure(command, tree, 1, env=env)
+    figures = {name: {key: _median(samples[name, key]) for key in ("run_local", "plan")}
+               for name in trees}
+    print("  local engine done", file=sys.stderr)
+    return {"runs": runs, "trees": figures}
+
+
+def _median(figures: list[Figure]) -> Figure:
+    return Figure(statistics.median(f.wall for f in figures),
+                  statistics.median(f.cpu for f in figures), max(f.mb for f in figures),
+                  len(figures))
+
+
+def local_table(results: dict) -> str:
+    trees = results["trees"]
+    rows = [[name, f["run_local"].runs, f["run_local"].cpu, f["run_local"].wall, f["plan"].cpu,
+             f["plan"].wall] for name, f in trees.items()]
+    if len(trees) == 2:
+        (_, now), (_, base) = trees.items()
+        rows.append(["this checkout / baseline", "", ratio(now["run_local"].cpu,
+                                                           base["run_local"].cpu),
+                     ratio(now["run_local"].wall, base["run_local"].wall),
+                     ratio(now["plan"].cpu, base["plan"].cpu),
+                     ratio(now["plan"].wall, base["plan"].wall)])
+    runs = results["runs"]
+    heading = (f"### Local engine (`run-local {SOURCE} --runs {runs} --fresh`, then "
+               f"`plan {SOURCE} --log` on its database; whole processes)")
+    return "\n".join([
+        heading, "",
+        table(["code", "runs", "run-local CPU s", "run-local wall s", "plan CPU s",
+               "plan wall s"], rows), ""])
+
+
+def local_targets(results: dict | None) -> list[tuple[str, float | None, float, str, str]]:
+    """(what, measured, limit, unit, format) of the local engine's targets."""
+    trees = (results or {}).get("trees", {})
+    now = trees.get("this checkout")
+    base = next((f for name, f in trees.items() if name.startswith("baseline")), None)
+    half = now["run_local"].cpu / base["run_local"].cpu if now and base else None
+    return [("`run-local klaviyo --runs 10` <= 0.5x the baseline (CPU)", half, 0.5, "x",
+             "{:.2f}"),
+            ("`plan klaviyo --log FILE` <= 0.35 s CPU", now and now["plan"].cpu, 0.35, " s",
+             "{:.3f}")]
