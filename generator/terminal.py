@@ -50,7 +50,7 @@ def run_quietly(command, prog_name: str) -> None:
 
     try:
         try:
-            command.main(prog_name=prog_name)
+            command(prog_name=prog_name)  # a click command is callable: its main()
         finally:
             sys.stdout.flush()
     except SystemExit:

@@ -90,7 +90,7 @@ def test_a_user_file_in_workflows_is_kept(project, tdgen):
 
 def test_a_template_error_names_the_template_and_writes_nothing(project, tdgen):
     template = project / "templates" / "workflows" / "ingest_inc.dig.j2"
-    template.write_text(template.read_text().replace("{{ s.name }}", "{{ s.nme }}", 1))
+    template.write_text(template.read_text().replace("{{ s.name | comment }}", "{{ s.nme }}", 1))
     before = snapshot(project)
     result = tdgen("generate")
     assert result.exit_code == 2

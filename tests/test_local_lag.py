@@ -39,7 +39,7 @@ def test_lag_and_lookback_render_valid_trino_and_move_the_window(tmp_path):
                     db_path=tmp_path / "db", fresh=True)
     assert all(r.success for r in sim.runs)
     windows = sorted((r["start_time"], r["end_time"]) for r in sim.log()
-                     if r["status"] == "SUCCESS")
+                     if r["status"] == "SUCCESS" and r["table_name"])
     assert windows == [
         ("2026-11-01T00:00:00.000Z", "2026-11-20T11:45:00.000Z"),   # now less 15 minutes
         ("2026-11-20T10:45:00.000Z", "2026-11-20T23:45:00.000Z"),   # the lookback of 1 hour

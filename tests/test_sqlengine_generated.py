@@ -135,8 +135,8 @@ def engine():
 LOG_FILES = ("log_ingestion_start.sql", "log_ingestion_success.sql",
              "log_ingestion_skipped.sql", "log_ingestion_error.sql", "log_batch_start.sql",
              "log_batch_success.sql", "log_batch_skipped.sql", "log_batch_error.sql",
-             "log_history_done.sql", "log_workflow_error.sql", "log_runner_completion.sql",
-             "log_runner_error.sql")
+             "log_history_done.sql", "log_workflow_error.sql", "log_workflow_success.sql",
+             "log_runner_completion.sql", "log_runner_error.sql")
 SHARED = ("ingestion_log_ddl.sql", "session_failures.sql", *LOG_FILES)
 PER_SOURCE = ("_window_from_log.sql", "_window_from_table.sql", "_window_full.sql",
               "_window_default.sql", "_hist_pending.sql", "_batch_claim.sql", "_claim.sql",
@@ -195,6 +195,7 @@ def test_ddl_and_every_log_insert_run(engine):
         ("log_batch_error.sql", {"batch": batch, "error": err}),
         ("log_history_done.sql", {}),
         ("log_workflow_error.sql", {"error": err}),
+        ("log_workflow_success.sql", {}),
         ("log_runner_completion.sql", {}),
         ("log_runner_error.sql", {"error": err}),
     ]
@@ -205,14 +206,15 @@ def test_ddl_and_every_log_insert_run(engine):
     assert [r["status"] for r in log] == [
         "STARTED", "SUCCESS", "SUCCESS", "SKIPPED", "SKIPPED", "ERROR", "ERROR", "ERROR",
         "STARTED", "SUCCESS", "SUCCESS", "SKIPPED", "ERROR", "SKIPPED", "ERROR", "SUCCESS",
-        "ERROR"]
+        "SUCCESS", "ERROR"]
     now_seconds = round(NOW.timestamp())          # CAST(to_unixtime(...) AS bigint) rounds
     assert {r["time"] for r in log} == {now_seconds}
     assert {r["source_name"] for r in log} == {source}
     assert {r["workflow_name"] for r in log} == {f"{source}_ingest_inc"}
     inc_id, batch_id = f"41-7-{table}", f"41-7-{table}-1706745600"
     assert [r["log_id"] for r in log] == [inc_id] * 8 + [batch_id] * 5 + [
-        inc_id, f"41-7-{source}_ingest_inc", "41-7-ingestion_runner", "41-7-ingestion_runner"]
+        inc_id, f"41-7-{source}_ingest_inc", f"41-7-{source}_ingest_inc",
+        "41-7-ingestion_runner", "41-7-ingestion_runner"]
     assert all(" " not in r["log_id"] for r in log)
     started, success, recovered = log[0], log[1], log[2]
     assert (started["start_time"], started["end_time"]) == ("2026-01-01", "2026-02-01")
