@@ -40,8 +40,7 @@ def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None 
                          progress: bool = False, cache: bool = True) -> list[Finding]:
     """Any Digdag project folder, whatever produced it; paths relative to the folder. With
     ``cache``, yamllint's findings are cached in the repository holding the folder, if any."""
-    from .checks.runner import (PROJECT_CHECKS, cache_folder, planned, project_selection,
-                                run_project)
+    from .checks.runner import PROJECT_CHECKS, cache_folder, planned, project_selection, run_project
 
     selection = _with(project_selection(folder), select, ignore, style)
     with bar(f"checking {folder}", len(planned(selection, PROJECT_CHECKS)),

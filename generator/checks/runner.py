@@ -17,7 +17,8 @@ _DOCUMENTED_RULE = re.compile(r"``([a-z][a-z0-9-]*(?:/[a-z][a-z0-9-]*)?)``"
                               r"(?=:| \(warning\)| \((?:an error|a warning):)")
 
 
-SPEC_RULES = ("spec", "spec-schema", "yaml-syntax", "spec-drift")  # the spec check's rules have no prefix
+# the spec check's rules have no prefix
+SPEC_RULES = ("spec", "spec-schema", "yaml-syntax", "spec-drift")
 
 
 def check_of(rule: str) -> str:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import ConfigError
-
 from .plan import CREDENTIALS_EXAMPLE, GENERATED_DIRS, GeneratedFile
 
 CREATE, IDENTICAL, UPDATE, CONFLICT, REMOVE = "create", "identical", "update", "conflict", "remove"

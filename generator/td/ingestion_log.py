@@ -16,9 +16,9 @@ import operator
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import ClassVar
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 from ..errors import ConfigError
 from .config import RemoteError, TdConfig, redact
