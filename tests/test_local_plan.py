@@ -118,3 +118,22 @@ def test_plan_reads_the_log_from_td_through_td_client(project, monkeypatch):
     assert "[2025-01-01T00:00:00.000Z, 2026-11-21T23:55:00.000Z)  from default_start_time" \
         in result.output  # product_variants has no watermark yet
     assert queries and "ingestion_log" in queries[0].body.decode()
+
+
+@pytest.mark.parametrize("content,suffix,message", [
+    ('{"a": 1}\nnot json\n', ".jsonl", "bad.jsonl:2:1: not a JSON row"),
+    ("x,y\n1,2\n", ".csv", "row 1 is not an ingestion_log row"),
+    ("[1, 2]", ".json", "row 1 is not an ingestion_log row"),
+    ("{", ".json", "bad.json:1:2: not JSON"),
+    ('[{"source_name": "klaviyo", "workflow_name": "w", "table_name": "t", "status": '
+     '"SUCCESS", "start_time": "a", "end_time": 5}]', ".json",
+     "the log rows do not fit ingestion_log's columns"),
+    ("not a database", ".duckdb", "not a DuckDB database"),
+])
+def test_a_log_file_of_another_shape_is_one_message(tmp_path, content, suffix, message):
+    path = tmp_path / f"bad{suffix}"
+    path.write_text(content)
+    result = CliRunner().invoke(cli, ["plan", "klaviyo", "--log", str(path), "--root",
+                                      str(REPO)])
+    assert result.exit_code == 2 and message in result.output + result.stderr, result.output
+    assert "Traceback" not in result.output and "unexpected" not in result.output

@@ -44,20 +44,56 @@ class ObjectPlan:
     next_batches: list[list[str]] = field(default_factory=list)
 
 
+LOG_FIELDS = ("source_name", "workflow_name", "table_name", "status", "start_time", "end_time")
+
+
 def load_log_file(path: Path) -> tuple[list[dict], object | None]:
-    """Rows of an ingestion_log export (.jsonl, .json, .csv) or a run-local DuckDB file."""
+    """Rows of an ingestion_log export (.jsonl, .json, .csv) or a run-local DuckDB file; a
+    file that is none of them is one message naming the file and the line."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such log file")
     if path.suffix in (".duckdb", ".db"):
+        import duckdb
+
         from .sqlengine import SqlEngine
 
-        return [], SqlEngine(str(path))
-    text = path.read_text(encoding="utf-8")
+        try:
+            return [], SqlEngine(str(path))
+        except duckdb.Error as exc:
+            raise ConfigError(f"{path}: not a DuckDB database ({str(exc).splitlines()[0]})"
+                              ) from None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it as text ({exc})") from None
+    rows = _parse_log(path, text)
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or not set(LOG_FIELDS) <= set(row):
+            raise ConfigError(f"{path}: row {n} is not an ingestion_log row (it needs "
+                              f"{', '.join(LOG_FIELDS)})")
+    return rows, None
+
+
+def _parse_log(path: Path, text: str) -> list:
     if path.suffix == ".csv":
-        return list(csv.DictReader(text.splitlines())), None
+        return list(csv.DictReader(text.splitlines()))
     if path.suffix == ".json":
-        return json.loads(text), None
-    return [json.loads(line) for line in text.splitlines() if line.strip()], None
+        try:
+            rows = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        if not isinstance(rows, list):
+            raise ConfigError(f"{path}:1:1: expected a JSON list of ingestion_log rows")
+        return rows
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                raise ConfigError(f"{path}:{n}:{exc.colno}: not a JSON row: {exc.msg}"
+                                  ) from None
+    return rows
 
 
 def fetch_log_rows(root: Path) -> list[dict]:
@@ -106,7 +142,13 @@ def _install_log(root, engine, db, log_table, rows) -> None:
                  {"databases": {"src": db}, "log_table": log_table})
     engine.execute(ddl)
     if rows:
-        engine.append_rows(db, log_table, rows)
+        from .sqlengine import SqlEngineError
+
+        try:
+            engine.append_rows(db, log_table, rows)
+        except SqlEngineError as exc:
+            raise ConfigError(f"the log rows do not fit ingestion_log's columns: {exc}"
+                              ) from None
 
 
 def _base_params(workflows: Path, src) -> dict:
@@ -126,8 +168,17 @@ def _params(base: dict, workflow: str, datasource: dict, now: datetime) -> dict:
 
 
 def _query(workflows, engine, rel: str, params: dict, now: datetime) -> dict:
+    """The first row of a generated query, run on the log; a query that fails (a log of
+    another shape, a column of the wrong type) is one message naming the file."""
+    from .sqlengine import SqlEngineError
+
     sql = render((workflows / rel).read_text(encoding="utf-8"), params)
-    return engine.execute(sql, scheduled_time=int(now.timestamp()), now=now).first_row_dict()
+    try:
+        return engine.execute(sql, scheduled_time=int(now.timestamp()), now=now
+                              ).first_row_dict()
+    except SqlEngineError as exc:
+        raise ConfigError(f"workflows/{rel} failed on this log: "
+                          f"{str(exc).splitlines()[0]}") from None
 
 
 def _object(workflows, engine, src, load, base, now, runs, every, db) -> ObjectPlan:
