@@ -600,18 +600,24 @@ def test_batch_claim(engine, source):
     assert state(43)["claimed"] is False
 
 
+def table_with_log(engine, source):
+    """A Run, the source's first incremental datasource (else its first) and its table, with
+    the log and the table created."""
+    run = Run(engine, source)
+    incremental = [d for d in datasources(source) if d.get("incremental")]
+    ds = incremental[0] if incremental else datasources(source)[0]
+    run.sql("ingestion_log_ddl.sql")
+    engine.create_table(run.src, ds["table_name"])
+    return run, ds, ds["table_name"]
+
+
 @pytest.mark.parametrize("source", files("_claim.sql"))
 def test_claim(engine, source):
     """The claim read back before each load attempt: claimed only by the first live claim of a
     window start with no SUCCESS of that window; committed_rows counts the tagged rows."""
     r = resolved(source)
     fmt = fmt_of(source)
-    run = Run(engine, source)
-    incremental = [d for d in datasources(source) if d.get("incremental")]
-    ds = incremental[0] if incremental else datasources(source)[0]
-    table = ds["table_name"]
-    run.sql("ingestion_log_ddl.sql")
-    engine.create_table(run.src, table)
+    run, ds, table = table_with_log(engine, source)
     end_at = window_end(source, LOGGED)
     start = fmt.format(end_at - timedelta(hours=6)) if incremental else None
     end, tag = fmt.format(end_at), unix(end_at)
@@ -691,12 +697,7 @@ def test_reconcile(engine, source):
     """A claim whose tagged rows are in the table gets its SUCCESS; one without rows, a
     skipped one and one already SUCCESS get none."""
     fmt = fmt_of(source)
-    run = Run(engine, source)
-    incremental = [d for d in datasources(source) if d.get("incremental")]
-    ds = incremental[0] if incremental else datasources(source)[0]
-    table = ds["table_name"]
-    run.sql("ingestion_log_ddl.sql")
-    engine.create_table(run.src, table)
+    run, ds, table = table_with_log(engine, source)
     days = [datetime(2026, 3, d, 12, 30, 15, tzinfo=UTC) for d in (1, 2, 3, 4)]
     t = [fmt.format(d) for d in days]
     start = (lambda i: t[i]) if incremental else (lambda i: None)

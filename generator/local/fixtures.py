@@ -174,16 +174,22 @@ def _read(file: Path) -> list[dict]:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(f"{file}: cannot read: {exc}") from None
+    for n, row in json_lines(text, file, FixtureError):
+        if not isinstance(row, dict):
+            raise FixtureError(f"{file}:{n}: a row must be a JSON object")
+        rows.append({**row, LINE_KEY: n})
+    return rows
+
+
+def json_lines(text: str, where, error: type[Exception]):
+    """(line number, value) of each non-blank line of JSON lines; a line that is not JSON is
+    ``error`` naming ``where:line:column``."""
     for n, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                row = json.loads(line)
+                yield n, json.loads(line)
             except ValueError as exc:
-                raise FixtureError(f"{file}:{n}: not a JSON row: {exc}") from None
-            if not isinstance(row, dict):
-                raise FixtureError(f"{file}:{n}: a row must be a JSON object")
-            rows.append({**row, LINE_KEY: n})
-    return rows
+                raise error(f"{where}:{n}:{exc.colno}: not a JSON row: {exc.msg}") from None
 
 
 def _lag(s: ResolvedSource) -> timedelta:

@@ -85,15 +85,9 @@ def _parse_log(path: Path, text: str) -> list:
         if not isinstance(rows, list):
             raise ConfigError(f"{path}:1:1: expected a JSON list of ingestion_log rows")
         return rows
-    rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except ValueError as exc:
-                raise ConfigError(f"{path}:{n}:{exc.colno}: not a JSON row: {exc.msg}"
-                                  ) from None
-    return rows
+    from .fixtures import json_lines
+
+    return [row for _, row in json_lines(text, path, ConfigError)]
 
 
 def fetch_log_rows(root: Path) -> list[dict]:
