@@ -618,6 +618,7 @@ def test_claim(engine, source):
     r = resolved(source)
     fmt = fmt_of(source)
     run, ds, table = table_with_log(engine, source)
+    incremental = ds.get("incremental")
     end_at = window_end(source, LOGGED)
     start = fmt.format(end_at - timedelta(hours=6)) if incremental else None
     end, tag = fmt.format(end_at), unix(end_at)
@@ -698,6 +699,7 @@ def test_reconcile(engine, source):
     skipped one and one already SUCCESS get none."""
     fmt = fmt_of(source)
     run, ds, table = table_with_log(engine, source)
+    incremental = ds.get("incremental")
     days = [datetime(2026, 3, d, 12, 30, 15, tzinfo=UTC) for d in (1, 2, 3, 4)]
     t = [fmt.format(d) for d in days]
     start = (lambda i: t[i]) if incremental else (lambda i: None)
