@@ -30,7 +30,9 @@ Rules (``digdag/<rule>``; ``reference/digdag-semantics.md`` sections A, B, E and
   ``skip_delayed_by`` (with a unit), ``start``, ``end``; ``sla``: one of ``time``/``duration``;
   ``timezone``: a zone Java knows (IANA names, ``UTC``, offsets);
 - ``file``: files named by ``td>``, ``td_wait>``, ``td_for_each>``, ``td_load>`` and ``call>``
-  exist, resolved against ``_workdir`` (``${x.y}`` over a known ``for_each>`` list is expanded);
+  exist, resolved against ``_workdir`` (``${x.y}`` over a known ``for_each>`` list is expanded),
+  and a ``require>`` names a workflow of the project (a ``.dig`` at its top: only those are
+  workflows), unless it names another project;
 - ``database`` (warning): TD job operators get a ``database`` in the workflow (task,
   ``_export``, or ``td.database``); otherwise it must come from a secret or ``--param``;
 - ``table``: ``td_load>`` with a YAML config gets a ``table``;
@@ -191,6 +193,9 @@ def _operator_task(root, dig, task: Task, ops: list[str]) -> Iterator[Finding]:
     elif op == "call>" and isinstance(config[op], str):
         target = config[op] if config[op].endswith(".dig") else config[op] + ".dig"
         yield from _files_exist(root, dig, task, op, target)
+    elif op == "require>" and isinstance(config[op], str) and not (
+            {"project_id", "project_name"} & set(config)):
+        yield from _required_workflows(root, dig, task)
 
 
 def _placement(dig, task: Task) -> Iterator[Finding]:
@@ -293,6 +298,18 @@ def referenced_files(task: Task) -> list[str | None]:
         out.append(None if name is None else
                    (PurePosixPath(task.scope.workdir or ".") / name).as_posix())
     return out
+
+
+def _required_workflows(root, dig, task: Task) -> Iterator[Finding]:
+    """``require>`` runs a workflow by name: a top-level ``.dig`` of this project."""
+    for name in expand(task.config["require>"], task.scope.loops):
+        if name is None:
+            continue
+        file = name if name.endswith(".dig") else name + ".dig"
+        if "/" in file or not Path(root, file).is_file():
+            yield dig.finding(task.path + ("require>",), rule("file"), f"require> {name}: no "
+                              f"workflow {file} at the top of the project (only top-level "
+                              ".dig files are workflows)")
 
 
 def _files_exist(root, dig, task: Task, op: str, target: str) -> Iterator[Finding]:
