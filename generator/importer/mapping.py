@@ -69,6 +69,7 @@ def _map(project, src, connector, formats, now, auth_ids, log_rows, out) -> None
         spec["default_start_time"] = _default_start(src.inc, fmt, out)
     spec["legacy_log_before"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     spec["objects"] = [_with_params(o, per_object[o["name"]]) for o, _ in loads]
+    _carried(spec, out)
     _general_notes(src, out)
     history = history_block(project, src, connector, fmt, spec, log_rows, out)
     if history:
@@ -217,6 +218,16 @@ _STRICT = re.compile(r"[^<>=!]>\s*'")
 def _strict(entry: Entry) -> bool:
     query = (entry.config or {}).get("in", {}).get("query")
     return isinstance(query, str) and bool(_STRICT.search(query))
+
+
+def _carried(spec: dict, out: Imported) -> None:
+    for key in ("td_authentication_id", "secrets", "params", "parallel", "timestamp_format"):
+        if key in spec:
+            out.note(CARRIED, f"{key}: {spec[key]}")
+    for o in spec["objects"]:
+        for key in ("secrets", "params"):
+            if key in o:
+                out.note(CARRIED, f"{key}: {o[key]}", o["name"])
 
 
 def _general_notes(src: LegacySource, out: Imported) -> None:

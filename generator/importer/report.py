@@ -55,3 +55,14 @@ def report_json(results: list[Imported], written: list[str]) -> str:
             entry["objects"] = [o["name"] for o in imported.spec["objects"]]
         sources.append(entry)
     return json.dumps({"sources": sources, "written": written}, indent=2)
+
+
+def plan_seam_note(root, source: str) -> str | None:
+    """For ``tdgen plan``: why an imported source's first windows ignore the legacy log."""
+    from ..project import load_project
+
+    spec = load_project(root, [source]).source(source).spec
+    if spec.legacy_log_before is None:
+        return None
+    return ("imported source: " + SEAM.format(at=spec.legacy_log_before).replace(
+        "The first window", "So the first window"))
