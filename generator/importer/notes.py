@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 CARRIED = "carried over"
-KEPT = "not expressed, kept as"
+KEPT = "not expressed"
 DRIFT = "hand-copy drift"
 FIXED = "legacy defect fixed"
 ACCEPT = "to accept"
