@@ -69,12 +69,24 @@ def read_project(legacy_dir: Path, only: list[str] | None = None) -> LegacyProje
 
     project = LegacyProject(project_folder(legacy_dir))
     reads = ReadCache()
-    for path in sorted(project.folder.glob("*.dig")):
+    paths = sorted(project.folder.glob("*.dig"))
+    _require(only or [], sorted({m["source"] for p in paths if (m := _WORKFLOW.match(p.name))}))
+    for path in paths:
         match = _WORKFLOW.match(path.name)
         if match and (not only or match["source"] in only):
             source = project.sources.setdefault(match["source"], LegacySource(match["source"]))
             _read_workflow(project, source, path.name, match["kind"] or "inc", reads)
     return project
+
+
+def _require(names: list[str], known: list[str]) -> None:
+    from ..errors import UsageError
+    from ..spec.errors import did_you_mean
+
+    for name in names:
+        if name not in known:
+            raise UsageError(f"--source: no legacy source named '{name}'"
+                             f"{did_you_mean(name, known)} (found: {', '.join(known)})")
 
 
 def _read_workflow(project, source, rel: str, kind: str, reads) -> None:

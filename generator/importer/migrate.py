@@ -26,7 +26,6 @@ def import_legacy(root: Path, legacy_dir: Path, only: list[str] | None = None,
     from .write import spec_text
 
     legacy = read_project(legacy_dir, only)
-    _require(only or [], sorted(legacy.sources))
     formats = load_formats(root / "templates" / "timestamp_formats", root)
     rows = _log_rows(log_file)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -54,15 +53,6 @@ def _accept(root: Path, imported: Imported, text: str, migration: Migration) -> 
         imported.spec = None
         return
     migration.texts[imported.name] = text
-
-
-def _require(names: list[str], known: list[str]) -> None:
-    from ..spec.errors import did_you_mean
-
-    for name in names:
-        if name not in known:
-            raise UsageError(f"--source: no legacy source named '{name}'"
-                             f"{did_you_mean(name, known)} (found: {', '.join(known) or 'none'})")
 
 
 def _log_rows(log_file: Path | None) -> list[dict]:
