@@ -11,29 +11,26 @@ from tests.import_helpers import (FIRST_RUN, IMPORTED_AT, LEGACY, empty_reposito
                                   generate_and_check, load_spec)
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    root = empty_repository(tmp_path_factory.mktemp("reference") / "repo")
-    migration = import_legacy(root, LEGACY / "reference", now=IMPORTED_AT)
+def _imported(factory, project: str, **options):
+    root = empty_repository(factory.mktemp(project) / "repo")
+    migration = import_legacy(root, LEGACY / project, now=IMPORTED_AT, **options)
     assert generate_and_check(root) == []
     return root, migration
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    return _imported(tmp_path_factory, "reference")
 
 
 @pytest.fixture(scope="module")
 def others(tmp_path_factory):
-    root = empty_repository(tmp_path_factory.mktemp("others") / "repo")
-    migration = import_legacy(root, LEGACY / "others", now=IMPORTED_AT)
-    assert generate_and_check(root) == []
-    return root, migration
+    return _imported(tmp_path_factory, "others")
 
 
 @pytest.fixture(scope="module")
 def drift(tmp_path_factory):
-    root = empty_repository(tmp_path_factory.mktemp("drift") / "repo")
-    migration = import_legacy(root, LEGACY / "drift", now=IMPORTED_AT,
-                              auth_ids={"shop2": 360360})
-    assert generate_and_check(root) == []
-    return root, migration
+    return _imported(tmp_path_factory, "drift", auth_ids={"shop2": 360360})
 
 
 def _runs_clean(root, source, tmp_path):

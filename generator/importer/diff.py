@@ -15,22 +15,11 @@ _SAME, _LEGACY, _NEW, _CHANGED = "=", "-", "+", "~"
 
 def generated_configs(root: Path, results: list[Imported], texts: dict[str, str]) -> dict:
     """(source, object) -> the generated load config's ``in:``, rendered in memory."""
-    from ..project import Project, Source, load_settings
     from ..render.plan import plan
-    from ..formats import load_formats
-    from ..spec.model import SourceSpec
-    from ..yamlpos import load
 
-    sources = []
-    for name, text in texts.items():
-        located = load(text, f"sources/{name}.yml")
-        sources.append(Source(SourceSpec.model_validate(located.data), located,
-                              f"sources/{name}.yml"))
-    settings = load_settings(root)
-    project = Project(root, settings, load_formats(root / "templates/timestamp_formats", root),
-                      sources)
+    project = _project(root, texts)
     files = {f.path: f.content for f in plan(project)}
-    ids = {s.spec.source: {"default": s.spec.td_authentication_id} for s in sources}
+    ids = {s.spec.source: {"default": s.spec.td_authentication_id} for s in project.sources}
     out = {}
     for imported in results:
         for obj in (imported.spec or {}).get("objects", []):
@@ -40,6 +29,22 @@ def generated_configs(root: Path, results: list[Imported], texts: dict[str, str]
                 out[(imported.name, obj["name"])] = substitute(
                     data.get("in", {}), {"td_authentication_ids": ids})
     return out
+
+
+def _project(root: Path, texts: dict[str, str]):
+    """The imported specs alone, as a project (written or not)."""
+    from ..formats import load_formats
+    from ..project import Project, Source, load_settings
+    from ..spec.model import SourceSpec
+    from ..yamlpos import load
+
+    sources = []
+    for name, text in texts.items():
+        located = load(text, f"sources/{name}.yml")
+        sources.append(Source(SourceSpec.model_validate(located.data), located,
+                              f"sources/{name}.yml"))
+    formats = load_formats(root / "templates/timestamp_formats", root)
+    return Project(root, load_settings(root), formats, sources)
 
 
 def diff_lines(imported: Imported, generated: dict) -> list[str]:

@@ -19,33 +19,32 @@ def history_block(project, src, connector, fmt, spec: dict, log_rows: list[dict]
     if not src.hist or fmt is None or "default_start_time" not in spec:
         return None
     _defects(project, src, connector, out)
+    start, out.history_proposal = _start(src, fmt, spec, log_rows)
+    out.note(HISTORY, out.history_proposal)
+    return _block(fmt.format(start), src, spec) if start else None
+
+
+def _start(src, fmt, spec: dict, log_rows: list[dict]) -> tuple[datetime | None, str]:
+    """Where history starts (None: no history), and why."""
     from .mapping import parse_instant
 
-    end = fmt.parse(spec["default_start_time"])
-    first = _legacy_start(project, src, parse_instant)
     loaded = _loaded_months(src.name, src.month_ranges, log_rows, parse_instant)
     if loaded:
         start = _next_month(max(loaded))
-        if start >= end:
-            out.history_proposal = (f"the legacy history loaded every month up to "
-                                    f"{spec['default_start_time']}: none is left, no history")
-            out.note(HISTORY, out.history_proposal)
-            return None
-        out.history_proposal = (f"history.start {fmt.format(start)}: the month after the last "
-                                f"one the legacy log has a SUCCESS for ({len(loaded)} months)")
-    elif first is None:
-        out.history_proposal = "no legacy month range was found: history must be reviewed"
-        out.note(HISTORY, out.history_proposal)
-        return None
-    else:
-        start = _month_start(first + timedelta(seconds=1))  # a legacy 23:59:59 start
-        out.history_proposal = (
-            f"history.start {fmt.format(start)} is the legacy's first month: review it before "
-            "running the historical workflow. Months the legacy already loaded are in its log "
-            f"(SUCCESS rows with source_name '{src.name}_<month>'); set history.start to the "
-            "first instant after the last of them, or rerun tdgen import with --log EXPORT")
-    out.note(HISTORY, out.history_proposal)
-    return _block(fmt.format(start), src, spec)
+        if start >= fmt.parse(spec["default_start_time"]):
+            return None, (f"the legacy history loaded every month up to "
+                          f"{spec['default_start_time']}: none is left, no history")
+        return start, (f"history.start {fmt.format(start)}: the month after the last one the "
+                       f"legacy log has a SUCCESS for ({len(loaded)} months)")
+    first = _legacy_start(src, parse_instant)
+    if first is None:
+        return None, "no legacy month range was found: history must be reviewed"
+    start = _month_start(first + timedelta(seconds=1))  # a legacy 23:59:59 start
+    return start, (
+        f"history.start {fmt.format(start)} is the legacy's first month: review it before "
+        "running the historical workflow. Months the legacy already loaded are in its log "
+        f"(SUCCESS rows with source_name '{src.name}_<month>'); set history.start to the "
+        "first instant after the last of them, or rerun tdgen import with --log EXPORT")
 
 
 def _block(start: str, src, spec: dict) -> dict:
@@ -73,7 +72,7 @@ def _defects(project, src, connector, out) -> None:
         out.fixed.add(2)
 
 
-def _legacy_start(project, src, parse) -> datetime | None:
+def _legacy_start(src, parse) -> datetime | None:
     starts = [parse(r.get("start_time")) for r in src.month_ranges]
     starts += [parse(e.data.get("default_start_time")) for e in src.hist]
     starts = [s for s in starts if s]

@@ -103,15 +103,19 @@ def _read_workflow(project, source, rel: str, kind: str, reads) -> None:
     project.auth_ids.update(_auth_ids(export.get("td_authentication_ids")))
     source.schedule = data.get("schedule") if kind == "inc" else source.schedule
     source.run_mode = export.get("run_mode", source.run_mode)
+    _read_lists(project, source, dig, data, export)
+
+
+def _read_lists(project, source, dig, data: dict, export: dict) -> None:
+    """The datasource lists, the month ranges, and the ``_parallel`` of each loop."""
     for key, target in (("inc_datasources", source.inc), ("hist_datasources", source.hist)):
-        found = _parallel_of(data, key)
-        if found is not None:
-            source.parallel[key.split("_")[0]] = found
         if key in export and not target:
             target += _entries(project.folder, dig, ("_export", key), export[key])
-    months = _parallel_of(data, "hist_date_ranges")
-    if months is not None:
-        source.parallel["months"] = months
+    for key, name in (("inc_datasources", "inc"), ("hist_datasources", "hist"),
+                      ("hist_date_ranges", "months")):
+        found = _parallel_of(data, key)
+        if found is not None:
+            source.parallel[name] = found
     if "hist_date_ranges" in export:
         source.month_ranges = _month_ranges(dig, export["hist_date_ranges"])
 

@@ -53,47 +53,42 @@ def _map(project, src, connector, formats, now, auth_ids, log_rows, out) -> None
     loads = _objects(project, src, connector, out)
     src_params, src_secrets, per_object = obj.split_params(
         connector, {o["name"]: cfg for o, cfg in loads}, out)
-    if src_secrets:
-        spec["secrets"] = src_secrets
-    if src_params:
-        spec["params"] = src_params
+    spec.update(_present(secrets=src_secrets, params=src_params))
     fmt = formats.get(connector.default_format) if connector.default_format else None
-    incremental = any("incremental" in o for o, _ in loads)
-    if fmt and incremental:
+    fmt = fmt if any("incremental" in o for o, _ in loads) else None
+    _source_keys(spec, src, fmt, now, out)
+    spec["objects"] = [_with_params(o, per_object[o["name"]]) for o, _ in loads]
+    _carried(spec, out)
+    _general_notes(src, out)
+    spec.update(_present(history=history_block(project, src, connector, fmt, spec, log_rows,
+                                               out)))
+    out.spec = spec
+
+
+def _present(**values) -> dict:
+    return {k: v for k, v in values.items() if v}
+
+
+def _source_keys(spec: dict, src, fmt, now: datetime, out: Imported) -> None:
+    """Format, parallelism, schedule, start and the seam, in the spec reference's order."""
+    if fmt:
         spec["timestamp_format"] = fmt.name
     spec["parallel"] = _parallel(src.parallel.get("inc"), out)
     if src.schedule:
         spec["schedule"] = src.schedule
-        out.note(CARRIED, f"schedule {src.schedule}")
-    if fmt and incremental:
+    if fmt:
         spec["default_start_time"] = _default_start(src.inc, fmt, out)
     spec["legacy_log_before"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    spec["objects"] = [_with_params(o, per_object[o["name"]]) for o, _ in loads]
-    _carried(spec, out)
-    _general_notes(src, out)
-    history = history_block(project, src, connector, fmt, spec, log_rows, out)
-    if history:
-        spec["history"] = history
-    out.spec = spec
 
 
 def _auth(project, src, connector, overrides, out):
     if connector.auth != "td_authentication_id":
         return None
-    from ..spec.checks import _is_placeholder_id
-
     if src.name in overrides:
         out.note(CARRIED, f"td_authentication_id {overrides[src.name]} (from --auth-id)")
         return overrides[src.name]
-    context = {"td_authentication_ids": {k: {"default": v} for k, v in project.auth_ids.items()}}
-    seen = [substitute(e.config["in"].get("td_authentication_id"), context)
-            for e in src.inc + src.hist if e.config]
-    ids = [v for v in seen if isinstance(v, int)]
-    real = [v for v in ids if not _is_placeholder_id(v)]
-    for bad in sorted({v for v in ids if _is_placeholder_id(v)}):
-        out.fixed.add(11)
-        out.note(DRIFT, f"placeholder td_authentication_id {bad}"
-                 + (f"; the project's real id {real[0]} is used" if real else ""))
+    seen = _auth_ids_seen(project, src)
+    real = _real_ids(seen, out)
     if real:
         if len(set(real)) > 1:
             out.note(DRIFT, f"several td_authentication_ids {sorted(set(real))}; {real[0]} kept")
@@ -101,6 +96,25 @@ def _auth(project, src, connector, overrides, out):
     out.skipped = (f"no real td_authentication_id for {connector.type} (seen: "
                    f"{sorted(set(map(str, seen))) or 'none'}): pass --auth-id {src.name}=ID")
     return None
+
+
+def _auth_ids_seen(project, src) -> list:
+    context = {"td_authentication_ids": {k: {"default": v} for k, v in project.auth_ids.items()}}
+    return [substitute(e.config["in"].get("td_authentication_id"), context)
+            for e in src.inc + src.hist if e.config]
+
+
+def _real_ids(seen: list, out: Imported) -> list[int]:
+    """The ids that are not placeholders; each placeholder is reported."""
+    from ..spec.checks import _is_placeholder_id
+
+    ids = [v for v in seen if isinstance(v, int)]
+    real = [v for v in ids if not _is_placeholder_id(v)]
+    for bad in sorted({v for v in ids if _is_placeholder_id(v)}):
+        out.fixed.add(11)
+        out.note(DRIFT, f"placeholder td_authentication_id {bad}"
+                 + (f"; the project's real id {real[0]} is used" if real else ""))
+    return real
 
 
 def _objects(project, src, connector, out) -> list[tuple[dict, dict]]:
@@ -221,7 +235,8 @@ def _strict(entry: Entry) -> bool:
 
 
 def _carried(spec: dict, out: Imported) -> None:
-    for key in ("td_authentication_id", "secrets", "params", "parallel", "timestamp_format"):
+    for key in ("td_authentication_id", "secrets", "params", "timestamp_format", "parallel",
+                "schedule"):
         if key in spec:
             out.note(CARRIED, f"{key}: {spec[key]}")
     for o in spec["objects"]:
