@@ -137,3 +137,14 @@ def test_a_project_without_workflows(repo, tmp_path):
     (tmp_path / "empty").mkdir()
     result = tdgen_import(repo, tmp_path / "empty")
     assert result.exit_code == 2 and "no <source>_ingest" in result.output
+
+
+def test_a_table_another_source_loads_leaves_nothing_behind(repo):
+    (repo / "sources/mine.yml").write_text(
+        "source: mine\nconnector: sftp_v2\nsecrets: {host: h, user: u, password: p}\n"
+        "objects:\n  - name: x\n    table: files_invoices\n    secrets: {path_prefix: pp}\n"
+        "    params: {parser: {type: csv, columns: [{name: a, type: string}]}}\n")
+    before = snapshot(repo)
+    result = tdgen_import(repo, LEGACY / "others")
+    assert result.exit_code == 2 and "files_invoices" in result.output
+    assert snapshot(repo) == before

@@ -48,12 +48,12 @@ def write_specs(root: Path, texts: dict[str, str], force: bool) -> list[Path]:
         raise ConfigError(f"{names} already exist(s): nothing written; pass --force to "
                           "overwrite, or --source to import other sources")
     before = {p: p.read_bytes() if p.exists() else None for p in targets.values()}
-    for name, path in targets.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(texts[name], encoding="utf-8")
     try:
+        for name, path in targets.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(texts[name], encoding="utf-8")
         _load_project(root)
-    except SpecError:
+    except (SpecError, OSError, KeyboardInterrupt):  # a spec clash, a full disk, ^C
         _restore(before)
         raise
     return list(targets.values())
