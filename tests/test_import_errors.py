@@ -148,3 +148,10 @@ def test_a_table_another_source_loads_leaves_nothing_behind(repo):
     result = tdgen_import(repo, LEGACY / "others")
     assert result.exit_code == 2 and "files_invoices" in result.output
     assert snapshot(repo) == before
+
+
+def test_diff_shows_that_an_appended_full_load_now_replaces(repo):
+    result = tdgen_import(repo, LEGACY / "reference", "--source", "klaviyo", "--dry-run",
+                          "--diff")
+    block = result.output[result.output.index("klaviyo / metrics:"):]
+    assert "~ out.mode: append  ->  replace" in block

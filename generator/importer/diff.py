@@ -26,8 +26,9 @@ def generated_configs(root: Path, results: list[Imported], texts: dict[str, str]
             path = f"workflows/config/{imported.name}_{obj['name']}_load.yml"
             if path in files:
                 data = yaml.safe_load(files[path]) or {}
-                out[(imported.name, obj["name"])] = substitute(
-                    data.get("in", {}), {"td_authentication_ids": ids})
+                config = substitute(data.get("in", {}), {"td_authentication_ids": ids})
+                out[(imported.name, obj["name"])] = {
+                    **config, "out.mode": (data.get("out") or {}).get("mode")}
     return out
 
 
@@ -53,7 +54,7 @@ def diff_lines(imported: Imported, generated: dict) -> list[str]:
         new = generated.get((imported.name, name))
         if new is None:
             continue
-        lines.append(f"{imported.name} / {name}: legacy in: | generated in:")
+        lines.append(f"{imported.name} / {name}: legacy | generated, key by key (in: and out.mode)")
         for key in list(legacy) + [k for k in new if k not in legacy]:
             lines.append("  " + _line(key, legacy.get(key, _NONE), new.get(key, _NONE)))
     return lines

@@ -130,7 +130,7 @@ def _objects(project, src, connector, out) -> list[tuple[dict, dict]]:
             continue
         cfg = _config(project, entry)
         name = obj.object_name(connector, entry.data, cfg)
-        out.legacy_configs[name] = dict(cfg)
+        out.legacy_configs[name] = {**cfg, "out.mode": _out_mode(entry)}
         loads.append((_object(src, connector, entry, cfg, hist.pop(name, None), out), cfg))
     for name in hist:
         out.note(KEPT, "only in hist_datasources: a spec object is incremental or full first, "
@@ -146,6 +146,12 @@ def _config(project: LegacyProject, entry: Entry) -> dict:
                "td_authentication_ids": {k: {"default": v}
                                          for k, v in project.auth_ids.items()}}
     return substitute(dict(entry.config["in"]), context)
+
+
+def _out_mode(entry: Entry):
+    out = entry.config.get("out")
+    return substitute(out.get("mode"), {"datasource": entry.data}) if isinstance(out, dict) \
+        else None
 
 
 def _object(src, connector, entry, cfg, hist, out) -> dict:
