@@ -155,3 +155,10 @@ def test_diff_shows_that_an_appended_full_load_now_replaces(repo):
                           "--diff")
     block = result.output[result.output.index("klaviyo / metrics:"):]
     assert "~ out.mode: append  ->  replace" in block
+
+
+def test_month_ranges_that_are_not_a_list(repo, legacy):
+    (legacy / "config/hist_date_ranges.yml").write_text("hist_date_ranges: 2024-01\n")
+    _fails_at(tdgen_import(repo, legacy), "config/hist_date_ranges.yml:1:19",
+              "hist_date_ranges must be a list")
+    assert not list((repo / "sources").glob("*.yml"))

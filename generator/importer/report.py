@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .notes import ACCEPT, CARRIED, DEFECTS, DRIFT, HISTORY, KEPT, Imported
+from .notes import ACCEPT, CARRIED, DEFECTS, DRIFT, FIXED, HISTORY, KEPT, Imported
 
 _ORDER = (CARRIED, DRIFT, KEPT, ACCEPT, HISTORY)
 SEAM = ("ingestion_log rows logged before legacy_log_before ({at}) are the legacy's and are "
@@ -35,7 +35,7 @@ def _source_text(imported: Imported, echo) -> None:
             echo(f"  {kind}: {where}{note.message}")
     echo("  seam: " + SEAM.format(at=imported.spec.get("legacy_log_before")))
     for number in sorted(imported.fixed):
-        echo(f"  {'legacy defect fixed'}: #{number} {DEFECTS[number]}")
+        echo(f"  {FIXED}: #{number} {DEFECTS[number]}")
 
 
 def _summary(results: list[Imported], written: list[str]) -> str:
