@@ -45,18 +45,18 @@ def import_(legacy_dir, sources, dry_run, force, auth_ids, log, diff, fmt, root)
     base = _root(root)
     migration = _run(import_legacy, base, legacy_dir, list(sources), dry_run, force,
                       _auth_ids(auth_ids), log)
+    diffs = _diffs(base, migration) if diff else {}
     if fmt == "json":
-        click.echo(report_json(migration.results, migration.written))
-    else:
-        report_text(migration.results, migration.written, click.echo)
-    if diff:
-        _print_diff(base, migration)
+        click.echo(report_json(migration.results, migration.written, diffs))
+        return
+    report_text(migration.results, migration.written, click.echo)
+    for lines in diffs.values():
+        for line in lines:
+            click.echo(line)
 
 
-def _print_diff(base: Path, migration) -> None:
+def _diffs(base: Path, migration) -> dict[str, list[str]]:
     from .importer.diff import diff_lines, generated_configs
 
     generated = _run(generated_configs, base, migration.results, migration.texts)
-    for imported in migration.results:
-        for line in diff_lines(imported, generated):
-            click.echo(line)
+    return {r.name: diff_lines(r, generated) for r in migration.results if r.spec}

@@ -162,3 +162,10 @@ def test_month_ranges_that_are_not_a_list(repo, legacy):
     _fails_at(tdgen_import(repo, legacy), "config/hist_date_ranges.yml:1:19",
               "hist_date_ranges must be a list")
     assert not list((repo / "sources").glob("*.yml"))
+
+
+def test_json_report_with_diff_stays_json(repo):
+    result = tdgen_import(repo, LEGACY / "reference", "--source", "pinterest", "--dry-run",
+                          "--diff", "--format", "json")
+    (source,) = json.loads(result.output)["sources"]
+    assert "  ~ out.mode: append  ->  replace" in source["diff"]

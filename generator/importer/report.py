@@ -46,13 +46,16 @@ def _summary(results: list[Imported], written: list[str]) -> str:
             "check, then tdgen plan SOURCE --log <legacy export>")
 
 
-def report_json(results: list[Imported], written: list[str]) -> str:
+def report_json(results: list[Imported], written: list[str],
+                diffs: dict[str, list[str]] | None = None) -> str:
     sources = []
     for imported in results:
         entry = imported.to_json()
         if imported.spec is not None:
             entry["seam"] = SEAM.format(at=imported.spec.get("legacy_log_before"))
             entry["objects"] = [o["name"] for o in imported.spec["objects"]]
+        if diffs and imported.name in diffs:
+            entry["diff"] = diffs[imported.name]
         sources.append(entry)
     return json.dumps({"sources": sources, "written": written}, indent=2)
 
