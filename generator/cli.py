@@ -416,6 +416,7 @@ def generate_source_main() -> None:
 
 
 from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)
+from . import cli_import  # noqa: F401, E402  (registers import on `cli`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

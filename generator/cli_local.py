@@ -117,4 +117,9 @@ def plan(source, now, log, td, runs, every, fmt, root):
     if fmt == "json":
         click.echo(plan_json(plans))
     else:
+        from .importer.report import plan_seam_note
+
         print_plan(source, moment, plans, click.echo)
+        note = _run(plan_seam_note, base, source)
+        if note:
+            click.echo(note)

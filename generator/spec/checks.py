@@ -52,6 +52,22 @@ def check_source(spec: SourceSpec, located: Located, stem: str,
     yield from _check_times(spec, fmt, err)
     yield from _check_schedule(spec.schedule, ("schedule",), err)
     yield from _check_parallel(spec, err)
+    yield from _check_legacy_log_before(spec.legacy_log_before, err)
+
+
+def _check_legacy_log_before(value: str | None, err):
+    if value is None:
+        return
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        yield err(("legacy_log_before",), f"legacy_log_before: '{value}' is not an ISO 8601 "
+                  "instant with an offset (e.g. 2026-11-20T00:00:00Z)")
+    elif moment > datetime.now(UTC):
+        yield err(("legacy_log_before",), f"legacy_log_before: {value} is in the future, so "
+                  "the workflows would ignore their own log rows until then")
 
 
 def _check_format(spec, connector, formats, err):

@@ -115,8 +115,23 @@ class SourceSpec(_Strict):
     log_scan_days: int = Field(
         35, ge=1, le=3660, description="days of ingestion_log read for the watermark first "
         "(TD_TIME_RANGE on the log's time); the whole log is read only when they hold none")
+    legacy_log_before: str | None = Field(
+        None, description="set by tdgen import: an ISO 8601 instant with an offset; every "
+        "ingestion_log row logged (its time) before it was written by the legacy project and "
+        "is ignored, so the first window of each table starts from the table fallback (just "
+        "after the table field's maximum), never from a legacy end time")
     objects: list[DataObject] = Field(min_length=1)
     history: History | None = None
+
+    @property
+    def legacy_log_before_seconds(self) -> int | None:
+        """``legacy_log_before`` in unix seconds (rounded up: a row at that second is new)."""
+        if self.legacy_log_before is None:
+            return None
+        from datetime import datetime
+
+        moment = datetime.fromisoformat(self.legacy_log_before)
+        return -int(-moment.timestamp() // 1)
 
 
 class Databases(_Strict):
