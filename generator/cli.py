@@ -218,12 +218,15 @@ def sources(fmt, root) -> None:
               "objects (table and connector).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A connector parameter (repeatable).")
+@click.option("--column", "columns", multiple=True, metavar="NAME:TYPE",
+              help="A column of the parser or schema, for connectors that need one "
+              "(repeatable, in order).")
 @click.option("--force", is_flag=True, help="Overwrite an existing sources/NAME.yml.")
 @click.option("--no-render", is_flag=True, help="Write the spec only; do not run generate.")
 @root_option
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 def generate_source(name, connector, objects, timestamp_format, auth_id, incremental_field,
-                    params, force, no_render, root, debug) -> None:
+                    params, columns, force, no_render, root, debug) -> None:
     """Scaffold sources/NAME.yml from the connector catalog, then render the project.
 
     Asks for what is missing only on a terminal; never overwrites a spec without --force.
@@ -255,9 +258,11 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
             sys.exit(2)
         pairs[key] = value
     req = ScaffoldRequest(name, connector, list(objects), timestamp_format, auth_id,
-                          incremental_field, pairs)
+                          incremental_field, pairs, list(columns))
     path = _run(_scaffold_and_render, base, req, force, no_render)
     click.echo(f"created {path.relative_to(base)}")
+    click.echo(f"next: review {path.relative_to(base)} (parameters, columns, tables), then "
+               f"`tdgen check`, `tdgen plan {name}`, `tdgen run-local {name}` and `tdgen push`")
 
 
 def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:

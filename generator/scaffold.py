@@ -13,9 +13,11 @@ from .formats import load_formats
 from .render.env import make_env
 from .spec.errors import did_you_mean
 
-# A file connector needs a parser; this one is valid but must be adapted to the files.
-DEFAULT_PARSER = {"type": "csv", "charset": "UTF-8", "newline": "LF", "delimiter": ",",
-                  "skip_header_lines": 1, "columns": [{"name": "line", "type": "string"}]}
+# A file connector's parser; its columns come from --column (or `tdgen guess` later), never a
+# placeholder that would not load a real multi-column file.
+CSV_PARSER = {"type": "csv", "charset": "UTF-8", "newline": "LF", "delimiter": ",",
+              "skip_header_lines": 1}
+COLUMN_FLAG = "--column NAME:TYPE (repeat it, one per column; `tdgen guess` can fill them in)"
 
 
 @dataclass
@@ -27,6 +29,7 @@ class ScaffoldRequest:
     auth_id: int | None = None
     incremental_field: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)  # NAME:TYPE
 
 
 def scaffold_text(root: Path, req: ScaffoldRequest) -> str:
@@ -84,13 +87,50 @@ def _fill_params(connector, req, context) -> None:
         if param not in connector.params:
             raise UsageError(f"--param {param}: not a {connector.type} parameter"
                              f"{did_you_mean(param, connector.params)}")
+    missing = []
     for name, param in connector.params.items():
         if name in req.params or param.scope == "object":
             continue
-        if name == "parser" and param.required:
-            context["params"]["parser"] = DEFAULT_PARSER
-        elif param.required or name in connector.scaffold_secrets:
+        value = _scaffold_value(connector, req, name, param)
+        if value is _SECRET:
             context["secrets"][name] = f"{req.name}_{name}"
+        elif value is _MISSING:
+            missing.append(COLUMN_FLAG if name in ("parser", "columns")
+                           else f"--param {name}=VALUE ({param.description})")
+        elif value is not None:
+            context["params"][name] = value
+    if missing:
+        raise UsageError(f"{connector.type} needs: " + "; ".join(missing))
+
+
+_SECRET, _MISSING = object(), object()
+
+
+def _scaffold_value(connector, req, name: str, param):
+    """What the scaffold writes for a source-level parameter: a value, a secret, nothing
+    (None), or ``_MISSING`` when it is required and only the user can tell it."""
+    if name in connector.scaffold_params:
+        return connector.scaffold_params[name]
+    if name in ("parser", "columns") and param.required:
+        if not req.columns:
+            return _MISSING
+        columns = [parse_column(c) for c in req.columns]
+        return {**CSV_PARSER, "columns": columns} if name == "parser" else columns
+    if param.secret and param.required or name in connector.scaffold_secrets:
+        return _SECRET
+    return _MISSING if param.required else None
+
+
+def parse_column(text: str) -> dict:
+    """``NAME:TYPE`` from --column: a parser column (Embulk types)."""
+    name, _, kind = text.partition(":")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or kind not in EMBULK_TYPES:
+        raise UsageError(f"--column {text}: expected NAME:TYPE with TYPE one of "
+                         f"{', '.join(EMBULK_TYPES)}")
+    return {"name": name, "type": kind}
+
+
+EMBULK_TYPES = ("boolean", "long", "double", "string", "timestamp", "json")
 
 
 def _object(connector, req, name: str) -> dict:
@@ -101,9 +141,13 @@ def _object(connector, req, name: str) -> dict:
                   connector.window.field is not None or connector.window.style == "query")
     if not connector.filters_server_side:
         fields = None
-    secrets = {p: f"{req.name}_{name}_{p}" for p, info in connector.params.items()
-               if info.scope == "object" and info.required}
-    return {"name": name, "table": table, "fields": fields, "secrets": secrets, "params": {}}
+    required = [p for p, info in connector.params.items()
+                if info.scope == "object" and info.required]
+    # a path prefix is where the files are, not a credential: a parameter named after the object
+    params = {p: f"{name}/" for p in required if p == "path_prefix"}
+    secrets = {p: f"{req.name}_{name}_{p}" for p in required if p not in params}
+    return {"name": name, "table": table, "fields": fields, "secrets": secrets,
+            "params": params}
 
 
 def write_spec(root: Path, name: str, text: str, force: bool) -> Path:

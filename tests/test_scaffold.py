@@ -19,11 +19,18 @@ def scaffold(project, *args):
 
 
 def flags(connector: catalog.Connector) -> list[str]:
+    """Everything a non-interactive scaffold needs: auth, objects, required values, columns."""
     out = ["--connector", connector.type]
     if connector.auth == "td_authentication_id":
         out += ["--auth-id", "456789"]
     if not connector.object_fields:
         out += ["--object", "orders", "--object", "customers"]
+    for name, param in connector.params.items():
+        if name in ("parser", "columns") and param.required:
+            out += ["--column", "id:long", "--column", "updated_at:timestamp"]
+        elif param.required and param.scope != "object" and not param.secret and \
+                name not in connector.scaffold_secrets + tuple(connector.scaffold_params):
+            out += ["--param", f"{name}=x"]
     return out
 
 
@@ -48,7 +55,7 @@ def test_scaffold_creates_a_valid_rendered_spec(connector, project):
 
 
 def test_the_name_is_the_connector_by_default(project):
-    result = scaffold(project, "zendesk")
+    result = scaffold(project, "zendesk", "--column", "id:long")
     assert result.exit_code == 0, result.stderr
     assert "connector: zendesk" in (project / "sources" / "zendesk.yml").read_text()
 
@@ -98,7 +105,7 @@ def test_a_forced_scaffold_that_fails_restores_the_old_spec(project):
     workflow.write_text(workflow.read_text() + "# my edit\n")
     before = snapshot(project)
     result = scaffold(project, "pinterest", "--connector", "sftp_v2", "--object", "pins",
-                      "--force")
+                      "--column", "id:long", "--force")
     assert result.exit_code == 2
     assert "edited by hand: workflows/pinterest_ingest_inc.dig" in result.stderr
     assert (project / "sources/pinterest.yml").read_text() == old

@@ -19,6 +19,9 @@ source: helpdesk
 connector: zendesk
 default_start_time: "2026-11-01T00:00:00Z"
 secrets: {login_url: helpdesk_login_url, username: helpdesk_username, token: helpdesk_token}
+params:
+  auth_method: token
+  columns: [{name: id, type: long}, {name: updated_at, type: timestamp}]
 objects:
   - name: tickets
     table: helpdesk_tickets
@@ -62,7 +65,7 @@ def simulate(tmp_path, connector=ZendeskConnector):
                     fixtures_dir=tmp_path / "fixtures", db_path=tmp_path / "z.duckdb",
                     fresh=True, connector=connector)
     loaded = Counter(r["id"] for r in sim.engine.table_rows(sim.database, "helpdesk_tickets"))
-    last_end = max(r["end_time"] for r in sim.log() if r["status"] == "SUCCESS")
+    last_end = max(r["end_time"] for r in sim.log() if r["status"] == "SUCCESS" and r["end_time"])
     wanted = {r["id"] for r in rows if r["updated_at"] < last_end}
     return root, sim, loaded, wanted
 
@@ -70,7 +73,7 @@ def simulate(tmp_path, connector=ZendeskConnector):
 def misplaced(sim) -> list[str]:
     """Rows whose tag (the end of the window that loaded them) is not the end of the
     half-open window their updated_at lies in."""
-    windows = [(r["start_time"], r["end_time"]) for r in sim.log() if r["status"] == "SUCCESS"]
+    windows = [(r["start_time"], r["end_time"]) for r in sim.log() if r["status"] == "SUCCESS" and r["end_time"]]
     out = []
     for row in sim.engine.table_rows(sim.database, "helpdesk_tickets"):
         tag = datetime.fromtimestamp(row["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
