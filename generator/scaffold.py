@@ -138,7 +138,8 @@ def _object(connector, req, name: str) -> dict:
     fields = connector.object_fields.get(name)
     if req.incremental_field:
         fields = (req.incremental_field, req.incremental_field,
-                  connector.window.field is not None or connector.window.style == "query")
+                  connector.window.field is not None
+                  or connector.window.style in ("query", "where"))
     if not connector.filters_server_side:
         fields = None
     required = [p for p, info in connector.params.items()

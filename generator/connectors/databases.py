@@ -43,25 +43,53 @@ _add(Connector(
            "fails with 'Cannot find job_id' (TD docs).",),
 ))
 
-for _jdbc, _title in (("mysql", "MySQL"), ("postgresql", "PostgreSQL")):
-    _add(Connector(
-        type=_jdbc, title=_title, object_param=None, window=Window("query"),
+_JDBC = TD_BOXES + " td_load/{}; embulk/embulk-input-jdbc @ a23b50ef"
+
+
+def _jdbc(type_: str, title: str, box: str, schema: str) -> Connector:
+    """A database read through embulk-input-jdbc: host, user and password as secrets; the
+    window goes in the query the database runs."""
+    source = _JDBC.format(box)
+    return Connector(
+        type=type_, title=title, object_param=None, window=Window("query"),
         default_format="sql_server", default_parallel=3, auth="secrets",
         params={
-            "host": Param("database host", required=True),
+            "host": Param("database host", required=True, source=source),
             "port": Param("database port"),
-            "user": Param("database user", required=True),
+            "user": Param("database user", required=True, source=source),
             "password": Param("database password", secret=True),
-            "database": Param("database name", required=True),
-            "schema": Param("schema (PostgreSQL)"),
+            "database": Param("database name", required=True, source=source),
+            "schema": Param(schema),
             "options": Param("JDBC options"),
         },
         objects=(),
-        facts=facts_of(TD_BOXES + "; embulk/embulk-input-jdbc", True, type=_jdbc,
-                     params="host, port, user, password, database, query"),
+        facts=facts_of(source, True, type=type_,
+                       params="host, port, user, password, database, query"),
         docs="https://docs.treasuredata.com/int/about-database-based-integrations",
         load_template="jdbc.yml.j2", incremental_flag=False,
         scaffold_secrets=("host", "user", "password", "database"),
         lag=QUERY_LAG, table_field_type=TD_TIMESTAMP,
-    ))
+    )
 
+
+_add(_jdbc("mysql", "MySQL", "mysql", "schema (unused by MySQL)"))
+_add(_jdbc("postgresql", "PostgreSQL", "postgresql", "schema (default public)"))
+_add(_jdbc("sqlserver", "Microsoft SQL Server", "sql_server/load.yml", "schema (default dbo)"))
+
+_REDSHIFT = TD_BOXES + " td_load/redshift/config/daily_load.yml"
+_add(Connector(
+    type="redshift", title="Amazon Redshift", object_param=None, window=Window("query"),
+    default_format="sql_server", default_parallel=3, auth="td_authentication_id",
+    params={
+        "database": Param("database name", required=True, source=_REDSHIFT),
+        "schema": Param("schema (treasure-boxes: public)"),
+    },
+    objects=(),
+    facts=facts_of(_REDSHIFT, True, type="redshift",
+                   params="td_authentication_id, database, schema, query"),
+    docs="https://github.com/treasure-data/treasure-boxes/tree/master/td_load/redshift",
+    load_template="jdbc.yml.j2", incremental_flag=False,
+    lag=QUERY_LAG, table_field_type=TD_TIMESTAMP,
+    notes=("Credentials (host, user, password) live in the TD Authentication, as in TD's "
+           "example; the key names of inline credentials are not documented publicly.",),
+))
