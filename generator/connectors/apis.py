@@ -76,7 +76,8 @@ _add(Connector(
         "no API-side description found", "milliseconds")),
     default_format="millis_z", default_parallel=3, auth="secrets",
     params={
-        "base_url": Param("OneTrust API base URL", required=True, secret=True),
+        "base_url": Param("OneTrust API base URL", required=True, secret=True,
+                          source=LEGACY + " (required there; no public YAML reference)"),
         "auth_method": Param("authentication method (legacy: oauth)"),
         "access_token": Param("OAuth access token; short-lived (1 h by default)", secret=True),
         "thread_count": Param("connector threads (legacy: 5)"),

@@ -12,8 +12,10 @@ _add(Connector(
     window=Window("query", field=None),
     default_format="sql_server", default_parallel=3, auth="td_authentication_id",
     params={
-        "project_id": Param("GCP project that holds the dataset", required=True),
-        "dataset": Param("BigQuery dataset", required=True, scope="any"),
+        "project_id": Param("GCP project that holds the dataset", required=True,
+                            source=TD_BOXES + " td_load/bigquery/config/bq.yml (v1 `bigquery`)"),
+        "dataset": Param("BigQuery dataset", required=True, scope="any",
+                         source=TD_BOXES + " td_load/bigquery/config/bq.yml (v1 `bigquery`)"),
         "location": Param("dataset location (needed outside the US/EU multi-regions)"),
         "export_to_gcs": Param("stage large results through GCS"),
         "max_connection_retry": Param("connection retries (legacy: 10; effect unconfirmed)"),
