@@ -421,6 +421,7 @@ def generate_source_main() -> None:
 
 
 from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)
+from . import cli_connectors  # noqa: F401, E402  (registers preview and guess on `cli`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
