@@ -178,32 +178,19 @@ def check(paths, fmt, strict, select, ignore, no_style, no_cache, list_checks, r
               show_default=True, help="Output format: a table, or JSON (one row per object).")
 @root_option
 def sources(fmt, root) -> None:
-    """The matrix of sources and objects: load kind, history, format, parallelism, schedule."""
+    """The matrix of sources and objects: load kind, fields, output mode, the connector's window
+    and bounds, history, format, parallelism, schedule."""
     import json
 
     from .project import load_project
-    from .render.plan import resolved_sources
+    from .sources_matrix import matrix, text
 
-    project = _run(load_project, _root(root))
-    rows = []
-    for s in resolved_sources(project):
-        for load in s.loads:
-            rows.append({
-                "source": s.name, "connector": s.connector.type, "object": load.name,
-                "table": load.table, "load": "incremental" if load.incremental else "full",
-                "history": any(h.name == load.name for h in s.history),
-                "format": s.format.name if s.format else "-",
-                "parallel": s.parallel, "schedule": "own" if s.spec.schedule else "runner",
-            })
+    rows = matrix(_run(load_project, _root(root)))
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
-    headers = list(rows[0]) if rows else []
-    table = [headers] + [[str(r[h]).lower() if isinstance(r[h], bool) else str(r[h])
-                          for h in headers] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    for line in text(rows):
+        click.echo(line)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
