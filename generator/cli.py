@@ -234,9 +234,6 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
             click.echo(f"error: '{name}' is not a connector type; pass --connector (one of "
                        f"{', '.join(sorted(catalog.CONNECTORS))})", err=True)
             sys.exit(2)
-    known = catalog.get(connector)
-    if known and known.auth == "td_authentication_id" and auth_id is None and interactive:
-        auth_id = click.prompt("TD Authentication id", type=int)
     pairs = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -246,10 +243,15 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
         pairs[key] = value
     req = ScaffoldRequest(name, connector, list(objects), timestamp_format, auth_id,
                           incremental_field, pairs, list(columns))
+    if interactive and catalog.get(connector):
+        from .scaffold_prompt import ask_missing
+
+        ask_missing(catalog.get(connector), req, click.prompt, click.echo)
     path = _run(_scaffold_and_render, base, req, force, no_render)
     click.echo(f"created {path.relative_to(base)}")
-    click.echo(f"next: review {path.relative_to(base)} (parameters, columns, tables), then "
-               f"`tdgen check`, `tdgen plan {name}`, `tdgen run-local {name}` and `tdgen push`")
+    click.echo(f"next: review {path.relative_to(base)} (parameters, columns, tables); "
+               f"`tdgen check`; `tdgen preview {name}` (TD's connector preview: columns, "
+               f"parameters); `tdgen plan {name}`; `tdgen push && tdgen secrets`")
 
 
 def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:

@@ -42,13 +42,10 @@ def scaffold_text(root: Path, req: ScaffoldRequest) -> str:
         raise UsageError(f"unknown connector '{req.connector}'"
                          f"{did_you_mean(req.connector, catalog.CONNECTORS)} (known: "
                          f"{', '.join(sorted(catalog.CONNECTORS))})")
-    if connector.auth == "td_authentication_id" and req.auth_id is None:
-        raise UsageError(f"{connector.type} authenticates through a TD Authentication: pass "
-                         "--auth-id <id> (the number in the authentication's URL in the Console)")
-    objects = req.objects or [o for o in connector.objects if o in connector.object_fields]
-    if not objects:
-        raise UsageError(f"{connector.type} has no default objects: pass --object NAME "
-                         "(repeat it for several)")
+    gaps = missing(connector, req)
+    if gaps:
+        raise UsageError(f"{connector.type} needs: " + "; ".join(gaps))
+    objects = req.objects or default_objects(connector)
     formats = load_formats(root / "templates" / "timestamp_formats", root)
     fmt = _format(connector, req, formats)
     context = {
@@ -87,20 +84,39 @@ def _fill_params(connector, req, context) -> None:
         if param not in connector.params:
             raise UsageError(f"--param {param}: not a {connector.type} parameter"
                              f"{did_you_mean(param, connector.params)}")
-    missing = []
     for name, param in connector.params.items():
         if name in req.params or param.scope == "object":
             continue
         value = _scaffold_value(connector, req, name, param)
         if value is _SECRET:
             context["secrets"][name] = f"{req.name}_{name}"
-        elif value is _MISSING:
-            missing.append(COLUMN_FLAG if name in ("parser", "columns")
-                           else f"--param {name}=VALUE ({param.description})")
         elif value is not None:
             context["params"][name] = value
-    if missing:
-        raise UsageError(f"{connector.type} needs: " + "; ".join(missing))
+
+
+def default_objects(connector) -> list[str]:
+    return [o for o in connector.objects if o in connector.object_fields]
+
+
+def missing(connector, req) -> list[str]:
+    """Every flag the request lacks, at once (off a terminal nothing can be asked)."""
+    gaps = []
+    if connector.auth == "td_authentication_id" and req.auth_id is None:
+        gaps.append("pass --auth-id ID (the number in the TD Authentication's URL in the "
+                    "Console)")
+    if not req.objects and not default_objects(connector):
+        gaps.append("pass --object NAME (no default objects; repeat it for several)")
+    for name in missing_params(connector, req):
+        gaps.append(f"pass {COLUMN_FLAG}" if name in ("parser", "columns") else
+                    f"pass --param {name}=VALUE ({connector.params[name].description})")
+    return gaps
+
+
+def missing_params(connector, req) -> list[str]:
+    """Required source parameters only the user can tell (no secret, no documented default)."""
+    return [name for name, param in connector.params.items()
+            if name not in req.params and param.scope != "object"
+            and _scaffold_value(connector, req, name, param) is _MISSING]
 
 
 _SECRET, _MISSING = object(), object()
