@@ -132,8 +132,8 @@ def test_guess_refuses_an_inline_params_mapping(td, project):
     spec = project / "sources" / "pinterest.yml"
     text = spec.read_text()
     start, end = text.index("    params:\n"), text.index("  - name: ad_groups")
-    text = text[:start] + "    params: {parser: {type: csv, columns: [{name: d, type: string}]}}\n" \
-        + text[end:]
+    inline = "    params: {parser: {type: csv, columns: [{name: d, type: string}]}}\n"
+    text = text[:start] + inline + text[end:]
     spec.write_text(text)
     result = run(project, "guess", "pinterest", "campaigns")
     assert result.exit_code == 2 and "written inline" in result.stderr

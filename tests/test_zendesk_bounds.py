@@ -73,7 +73,8 @@ def simulate(tmp_path, connector=ZendeskConnector):
 def misplaced(sim) -> list[str]:
     """Rows whose tag (the end of the window that loaded them) is not the end of the
     half-open window their updated_at lies in."""
-    windows = [(r["start_time"], r["end_time"]) for r in sim.log() if r["status"] == "SUCCESS" and r["end_time"]]
+    windows = [(r["start_time"], r["end_time"]) for r in sim.log()
+               if r["status"] == "SUCCESS" and r["end_time"]]
     out = []
     for row in sim.engine.table_rows(sim.database, "helpdesk_tickets"):
         tag = datetime.fromtimestamp(row["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .model import LEGACY, QUERY_LAG, TD_BOXES, TD_TIMESTAMP, Connector, Fact, Param, Window, facts_of
+from .model import (LEGACY, QUERY_LAG, TD_BOXES, TD_TIMESTAMP, Connector, Fact, Param, Window,
+                    facts_of)
 
 ALL: list[Connector] = []
 _add = ALL.append

@@ -6,12 +6,11 @@ parser needs ``columns`` (Embulk's CSV parser has no default), which ``tdgen gue
 
 from __future__ import annotations
 
-from .model import CSV_COLUMNS, LEGACY, TD_BOXES, Connector, Fact, Param, Window, facts_of
+from .model import (BOXES_URL, CSV_COLUMNS, LEGACY, TD_BOXES, Connector, Fact, Param, Window,
+                    facts_of)
 
 ALL: list[Connector] = []
 
-# the treasure-boxes example where no TD page was found for the connector
-_BOXES_URL = "https://github.com/treasure-data/treasure-boxes/tree/master/td_load/"
 _NONE = "none: files are listed by path prefix; full loads only"
 
 
@@ -65,7 +64,7 @@ _add("sftp_v2", "SFTP v2 (files)",
      }, scaffold_secrets=("host", "user", "password"),
      scaffold_params={"auth_method": "password"})
 
-_add("sftp", "SFTP v1 (files)", _BOXES_URL + "sftp",
+_add("sftp", "SFTP v1 (files)", BOXES_URL + "sftp",
      _box("sftp"), {
          "host": Param("SFTP host", required=True, source=_box("sftp")),
          "port": Param("SFTP port (22)"),
@@ -84,8 +83,8 @@ _add("s3_v2", "Amazon S3 v2 (files)",
          "region": Param("AWS region"),
      }, auth="td_authentication_id")
 
-_add("s3", "Amazon S3 v1 (files)", "https://docs.treasuredata.com/display/public/INT/Amazon+S3+Import+Integration",
-     _S3, {
+_add("s3", "Amazon S3 v1 (files)",
+     "https://docs.treasuredata.com/display/public/INT/Amazon+S3+Import+Integration", _S3, {
          "bucket": Param("S3 bucket", required=True, source=_S3),
          "access_key_id": _secret("AWS access key id (or a td_authentication_id)"),
          "secret_access_key": _secret("AWS secret access key"),
@@ -94,7 +93,7 @@ _add("s3", "Amazon S3 v1 (files)", "https://docs.treasuredata.com/display/public
 
 _GCS = _box("gcs") + "; embulk/embulk-input-gcs @ 4157b4c7"
 _add("gcs", "Google Cloud Storage (files)",
-     _BOXES_URL + "gcs", _GCS, {
+     BOXES_URL + "gcs", _GCS, {
          "bucket": Param("GCS bucket", required=True, source=_GCS),
          "auth_method": Param("json_key (treasure-boxes)"),
          "json_keyfile": _secret("service account JSON key, a mapping {content: <key>}",

@@ -165,6 +165,8 @@ def unknown_bounds(api_hint: str, precision: str) -> Bounds:
 
 
 TD_BOXES = "TD repository treasure-data/treasure-boxes"
+# a treasure-boxes example folder, the documentation link where no TD page was found
+BOXES_URL = "https://github.com/treasure-data/treasure-boxes/tree/master/td_load/"
 LEGACY = "legacy templates (treasure-data/aps_claude_tools), unconfirmed by TD docs"
 CSV_COLUMNS = ("Embulk's CSV parser: `columns` has no default (reference/td-connectors.md "
                "17.2); every treasure-boxes file example lists them")

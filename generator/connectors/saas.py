@@ -3,7 +3,8 @@ Google Drive and OneDrive (full loads)."""
 
 from __future__ import annotations
 
-from .model import (TD_BOXES, TD_TIMESTAMP, Connector, Fact, Param, Window, facts_of)
+from .model import (BOXES_URL, TD_BOXES, TD_TIMESTAMP, Connector, Fact, Param, Window,
+                    facts_of)
 
 ALL: list[Connector] = []
 _add = ALL.append
@@ -90,46 +91,35 @@ _add(Connector(
     objects=(),
     facts={**facts_of(_SHEETS, True, type="google_sheets", object_param="worksheet_title",
                       filtering="none: a worksheet is read whole; full loads only")},
-    docs="https://github.com/treasure-data/treasure-boxes/tree/master/td_load/google_sheet",
+    docs=BOXES_URL + "google_sheet",
     incremental_flag=False,
 ))
 
-_DRIVE = TD_BOXES + " td_load/google_drive/config/daily_load.yml"
-_ONE_DRIVE = TD_BOXES + " td_load/one_drive/config/daily_load.yml"
+
+def _drive(type_: str, title: str, object_param: str, params: dict[str, Param],
+           **kwargs) -> Connector:
+    """A file store behind a TD Authentication, read whole: the object is ``object_param``."""
+    source = f"{TD_BOXES} td_load/{type_}/config/daily_load.yml"
+    parser = Param("Embulk parser block (type, delimiter, skip_header_lines, columns)",
+                   required=True, scope="any", source=source)
+    return Connector(
+        type=type_, title=title, object_param=object_param, window=Window("none"),
+        default_format=None, default_parallel=3, auth="td_authentication_id",
+        params={**params, "parser": parser}, objects=(),
+        facts=facts_of(source, True, type=type_, object_param=object_param,
+                       filtering="none: full loads only"),
+        docs=BOXES_URL + type_, incremental_flag=False, **kwargs)
 
 
-def _parser(source: str) -> Param:
-    return Param("Embulk parser block (type, delimiter, skip_header_lines, columns)",
-                 required=True, scope="any", source=source)
+_add(_drive("google_drive", "Google Drive (files)", "id", {
+    "target": Param("file (treasure-boxes)"),
+    "last_modified_time": Param("only files modified after this", scope="any"),
+    "maximum_retries": Param("retries"),
+    "decoders": Param("Embulk decoders", scope="any"),
+}, scaffold_params={"target": "file"}))
 
-
-_add(Connector(
-    type="google_drive", title="Google Drive (files)", object_param="id",
-    window=Window("none"), default_format=None, default_parallel=3,
-    auth="td_authentication_id",
-    params={"target": Param("file (treasure-boxes)"),
-            "last_modified_time": Param("only files modified after this", scope="any"),
-            "maximum_retries": Param("retries"), "parser": _parser(_DRIVE),
-            "decoders": Param("Embulk decoders", scope="any")},
-    objects=(),
-    facts=facts_of(_DRIVE, True, type="google_drive", object_param="id (the file id)",
-                   filtering="none: full loads only"),
-    docs="https://github.com/treasure-data/treasure-boxes/tree/master/td_load/google_drive",
-    incremental_flag=False, scaffold_params={"target": "file"},
-))
-
-_add(Connector(
-    type="one_drive", title="OneDrive (files)", object_param="folder_path",
-    window=Window("none"), default_format=None, default_parallel=3,
-    auth="td_authentication_id",
-    params={"account_type": Param("personal | business (treasure-boxes)"),
-            "is_shared_folder": Param("the folder is shared", scope="any"),
-            "name_match_pattern": Param("regular expression the file names match",
-                                        scope="any"),
-            "parser": _parser(_ONE_DRIVE)},
-    objects=(),
-    facts=facts_of(_ONE_DRIVE, True, type="one_drive", object_param="folder_path",
-                   filtering="none: full loads only"),
-    docs="https://github.com/treasure-data/treasure-boxes/tree/master/td_load/one_drive",
-    incremental_flag=False,
-))
+_add(_drive("one_drive", "OneDrive (files)", "folder_path", {
+    "account_type": Param("personal | business (treasure-boxes)"),
+    "is_shared_folder": Param("the folder is shared", scope="any"),
+    "name_match_pattern": Param("regular expression the file names match", scope="any"),
+}))
