@@ -115,3 +115,17 @@ def test_the_cli_check_names_the_missing_columns(project, monkeypatch):
     assert "sources/zd.yml:2:12: error: params: zendesk needs 'columns'" in result.output
     assert "zendesk needs 'columns'" in result.output + result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_check_reaches_the_per_object_load_configs(project, monkeypatch):
+    """A per-object workflow names its config as config/${datasource.config_file}, from its
+    exported `datasource:`; the load-config check reads that file too."""
+    config = project / "workflows" / "config" / "klaviyo_events_load.yml"
+    config.write_text(config.read_text().replace("  skip_related_objects:",
+                                                 "  skip_related_objets:"))
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["check", "--no-style", "--select", "load-config",
+                                      "workflows"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "workflows/config/klaviyo_events_load.yml:13:3: error: 'skip_related_objets' is " \
+           "not a klaviyo parameter; did you mean 'skip_related_objects'?" in result.output
