@@ -247,38 +247,13 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
         from .scaffold_prompt import ask_missing
 
         ask_missing(catalog.get(connector), req, click.prompt, click.echo)
-    path = _run(_scaffold_and_render, base, req, force, no_render)
+    from .scaffold import scaffold_and_render
+
+    path = _run(scaffold_and_render, base, req, force, no_render)
     click.echo(f"created {path.relative_to(base)}")
     click.echo(f"next: review {path.relative_to(base)} (parameters, columns, tables); "
                f"`tdgen check`; `tdgen preview {name}` (TD's connector preview: columns, "
                f"parameters); `tdgen plan {name}`; `tdgen push && tdgen secrets`")
-
-
-def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
-    """Write the spec, validate the whole project, render; on error restore the old state."""
-    from .generate import generate as run_generate
-    from .render.writer import CONFLICT, apply, changed
-    from .scaffold import scaffold_text, write_spec
-
-    text = scaffold_text(base, req)
-    target = base / "sources" / f"{req.name}.yml"
-    previous = target.read_text(encoding="utf-8") if target.exists() else None
-    path = write_spec(base, req.name, text, force)
-    try:
-        _, statuses = run_generate(base)
-        conflicts = [s.path for s in statuses if s.status == CONFLICT]
-        if conflicts:
-            raise ConfigError("generated files were edited by hand: " + ", ".join(conflicts)
-                              + "; run `tdgen generate --force` after reviewing them")
-        if not no_render:
-            apply(base, changed(statuses))
-    except TdgenError:
-        if previous is None:
-            path.unlink()
-        else:
-            path.write_text(previous, encoding="utf-8")
-        raise
-    return path
 
 
 @cli.command()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import catalog
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, TdgenError, UsageError
 from .formats import load_formats
 from .render.env import make_env
 from .spec.errors import did_you_mean
@@ -175,3 +175,29 @@ def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
+    """Write the spec, validate the whole project, render; on error restore the old state."""
+    from .generate import generate as run_generate
+    from .render.writer import CONFLICT, apply, changed
+
+    text = scaffold_text(base, req)
+    target = base / "sources" / f"{req.name}.yml"
+    previous = target.read_text(encoding="utf-8") if target.exists() else None
+    path = write_spec(base, req.name, text, force)
+    try:
+        _, statuses = run_generate(base)
+        conflicts = [s.path for s in statuses if s.status == CONFLICT]
+        if conflicts:
+            raise ConfigError("generated files were edited by hand: " + ", ".join(conflicts)
+                              + "; run `tdgen generate --force` after reviewing them")
+        if not no_render:
+            apply(base, changed(statuses))
+    except TdgenError:
+        if previous is None:
+            path.unlink()
+        else:
+            path.write_text(previous, encoding="utf-8")
+        raise
+    return path
