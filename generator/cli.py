@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FINDINGS, EXIT_USAGE, ConfigError, TdgenError
+from .errors import EXIT_FINDINGS, EXIT_USAGE, TdgenError
 from .render.journal import recover  # light, as masking: both used by several commands
 from .td.masking import mask  # every message that may quote a key or a secret goes through it
 
