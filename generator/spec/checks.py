@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -158,7 +159,7 @@ def _check_object_name(name: str, path, connector, err):
     else:
         yield err(path + ("name",), f"objects/{path[1]}/name: '{name}' is not a known "
                   f"{connector.type} object{hint} (the catalog's list is unconfirmed: check "
-                  "the name with `td connector:guess`)", level=WARNING)
+                  "the name with `tdgen preview`)", level=WARNING)
 
 
 def _check_load(spec: SourceSpec, obj: DataObject, path, connector, err):
