@@ -143,3 +143,28 @@ def test_guess_refuses_an_inline_params_mapping(td, project):
 def test_guess_is_for_file_connectors(td, project):
     result = run(project, "guess", "klaviyo", "events")
     assert result.exit_code == 2 and "reads no files" in result.stderr
+
+
+def test_guess_adds_the_parser_to_a_scaffolded_object_and_the_project_renders(td, project):
+    td.guessed_parser = PARSER
+    made = run(project, "generate-source", "files", "--connector", "s3_v2", "--auth-id",
+               "360360", "--object", "orders", "--param", "bucket=exports", "--column", "id:long")
+    assert made.exit_code == 0, made.stderr
+    spec = project / "sources" / "files.yml"
+    before = spec.read_text()
+    result = run(project, "guess", "files", "orders")
+    assert result.exit_code == 0, result.stderr
+    assert sent_guess(td)["bucket"] == "exports" and sent_guess(td)["path_prefix"] == "orders/"
+    data = yaml.safe_load(spec.read_text())
+    assert data["objects"][0]["params"] == {"path_prefix": "orders/", "parser": PARSER}
+    assert spec.read_text().startswith(before.split("objects:")[0])
+    assert run(project, "generate").exit_code == 0
+    load = yaml.safe_load((project / "workflows" / "config" / "files_orders_load.yml").read_text())
+    assert load["in"]["parser"] == PARSER
+
+
+def test_preview_without_a_credentials_file_names_it(td, project):
+    (project / "credentials_ingestion.json").unlink()
+    result = run(project, "preview", "pinterest")
+    assert result.exit_code == 2
+    assert "credentials_ingestion.json not found" in result.stderr and not td.calls("POST")
