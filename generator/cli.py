@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FINDINGS, EXIT_USAGE, ConfigError, TdgenError
+from .errors import EXIT_FINDINGS, EXIT_USAGE, TdgenError
 from .render.journal import recover  # light, as masking: both used by several commands
 from .td.masking import mask  # every message that may quote a key or a secret goes through it
 
@@ -178,32 +178,19 @@ def check(paths, fmt, strict, select, ignore, no_style, no_cache, list_checks, r
               show_default=True, help="Output format: a table, or JSON (one row per object).")
 @root_option
 def sources(fmt, root) -> None:
-    """The matrix of sources and objects: load kind, history, format, parallelism, schedule."""
+    """The matrix of sources and objects: load kind, fields, output mode, the connector's window
+    and bounds, history, format, parallelism, schedule."""
     import json
 
     from .project import load_project
-    from .render.plan import resolved_sources
+    from .sources_matrix import matrix, text
 
-    project = _run(load_project, _root(root))
-    rows = []
-    for s in resolved_sources(project):
-        for load in s.loads:
-            rows.append({
-                "source": s.name, "connector": s.connector.type, "object": load.name,
-                "table": load.table, "load": "incremental" if load.incremental else "full",
-                "history": any(h.name == load.name for h in s.history),
-                "format": s.format.name if s.format else "-",
-                "parallel": s.parallel, "schedule": "own" if s.spec.schedule else "runner",
-            })
+    rows = matrix(_run(load_project, _root(root)))
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
-    headers = list(rows[0]) if rows else []
-    table = [headers] + [[str(r[h]).lower() if isinstance(r[h], bool) else str(r[h])
-                          for h in headers] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    for line in text(rows):
+        click.echo(line)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -218,12 +205,15 @@ def sources(fmt, root) -> None:
               "objects (table and connector).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A connector parameter (repeatable).")
+@click.option("--column", "columns", multiple=True, metavar="NAME:TYPE",
+              help="A column of the parser or schema, for connectors that need one "
+              "(repeatable, in order).")
 @click.option("--force", is_flag=True, help="Overwrite an existing sources/NAME.yml.")
 @click.option("--no-render", is_flag=True, help="Write the spec only; do not run generate.")
 @root_option
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 def generate_source(name, connector, objects, timestamp_format, auth_id, incremental_field,
-                    params, force, no_render, root, debug) -> None:
+                    params, columns, force, no_render, root, debug) -> None:
     """Scaffold sources/NAME.yml from the connector catalog, then render the project.
 
     Asks for what is missing only on a terminal; never overwrites a spec without --force.
@@ -244,9 +234,6 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
             click.echo(f"error: '{name}' is not a connector type; pass --connector (one of "
                        f"{', '.join(sorted(catalog.CONNECTORS))})", err=True)
             sys.exit(2)
-    known = catalog.get(connector)
-    if known and known.auth == "td_authentication_id" and auth_id is None and interactive:
-        auth_id = click.prompt("TD Authentication id", type=int)
     pairs = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -255,36 +242,18 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
             sys.exit(2)
         pairs[key] = value
     req = ScaffoldRequest(name, connector, list(objects), timestamp_format, auth_id,
-                          incremental_field, pairs)
-    path = _run(_scaffold_and_render, base, req, force, no_render)
+                          incremental_field, pairs, list(columns))
+    if interactive and catalog.get(connector):
+        from .scaffold_prompt import ask_missing
+
+        ask_missing(catalog.get(connector), req, click.prompt, click.echo)
+    from .scaffold import scaffold_and_render
+
+    path = _run(scaffold_and_render, base, req, force, no_render)
     click.echo(f"created {path.relative_to(base)}")
-
-
-def _scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
-    """Write the spec, validate the whole project, render; on error restore the old state."""
-    from .generate import generate as run_generate
-    from .render.writer import CONFLICT, apply, changed
-    from .scaffold import scaffold_text, write_spec
-
-    text = scaffold_text(base, req)
-    target = base / "sources" / f"{req.name}.yml"
-    previous = target.read_text(encoding="utf-8") if target.exists() else None
-    path = write_spec(base, req.name, text, force)
-    try:
-        _, statuses = run_generate(base)
-        conflicts = [s.path for s in statuses if s.status == CONFLICT]
-        if conflicts:
-            raise ConfigError("generated files were edited by hand: " + ", ".join(conflicts)
-                              + "; run `tdgen generate --force` after reviewing them")
-        if not no_render:
-            apply(base, changed(statuses))
-    except TdgenError:
-        if previous is None:
-            path.unlink()
-        else:
-            path.write_text(previous, encoding="utf-8")
-        raise
-    return path
+    click.echo(f"next: review {path.relative_to(base)} (parameters, columns, tables); "
+               f"`tdgen check`; `tdgen preview {name}` (TD's connector preview: columns, "
+               f"parameters); `tdgen plan {name}`; `tdgen push && tdgen secrets`")
 
 
 @cli.command()
@@ -417,6 +386,7 @@ def generate_source_main() -> None:
 
 from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)
 from . import cli_import  # noqa: F401, E402  (registers import on `cli`)
+from . import cli_connectors  # noqa: F401, E402  (registers preview and guess on `cli`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,14 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import catalog
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, TdgenError, UsageError
 from .formats import load_formats
 from .render.env import make_env
 from .spec.errors import did_you_mean
 
-# A file connector needs a parser; this one is valid but must be adapted to the files.
-DEFAULT_PARSER = {"type": "csv", "charset": "UTF-8", "newline": "LF", "delimiter": ",",
-                  "skip_header_lines": 1, "columns": [{"name": "line", "type": "string"}]}
+# A file connector's parser; its columns come from --column (or `tdgen guess` later), never a
+# placeholder that would not load a real multi-column file.
+CSV_PARSER = {"type": "csv", "charset": "UTF-8", "newline": "LF", "delimiter": ",",
+              "skip_header_lines": 1}
+COLUMN_FLAG = "--column NAME:TYPE (repeat it, one per column; `tdgen guess` can fill them in)"
 
 
 @dataclass
@@ -27,6 +29,7 @@ class ScaffoldRequest:
     auth_id: int | None = None
     incremental_field: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)  # NAME:TYPE
 
 
 def scaffold_text(root: Path, req: ScaffoldRequest) -> str:
@@ -39,13 +42,10 @@ def scaffold_text(root: Path, req: ScaffoldRequest) -> str:
         raise UsageError(f"unknown connector '{req.connector}'"
                          f"{did_you_mean(req.connector, catalog.CONNECTORS)} (known: "
                          f"{', '.join(sorted(catalog.CONNECTORS))})")
-    if connector.auth == "td_authentication_id" and req.auth_id is None:
-        raise UsageError(f"{connector.type} authenticates through a TD Authentication: pass "
-                         "--auth-id <id> (the number in the authentication's URL in the Console)")
-    objects = req.objects or [o for o in connector.objects if o in connector.object_fields]
-    if not objects:
-        raise UsageError(f"{connector.type} has no default objects: pass --object NAME "
-                         "(repeat it for several)")
+    gaps = missing(connector, req)
+    if gaps:
+        raise UsageError(f"{connector.type} needs: " + "; ".join(gaps))
+    objects = req.objects or default_objects(connector)
     formats = load_formats(root / "templates" / "timestamp_formats", root)
     fmt = _format(connector, req, formats)
     context = {
@@ -87,10 +87,66 @@ def _fill_params(connector, req, context) -> None:
     for name, param in connector.params.items():
         if name in req.params or param.scope == "object":
             continue
-        if name == "parser" and param.required:
-            context["params"]["parser"] = DEFAULT_PARSER
-        elif param.required or name in connector.scaffold_secrets:
+        value = _scaffold_value(connector, req, name, param)
+        if value is _SECRET:
             context["secrets"][name] = f"{req.name}_{name}"
+        elif value is not None:
+            context["params"][name] = value
+
+
+def default_objects(connector) -> list[str]:
+    return [o for o in connector.objects if o in connector.object_fields]
+
+
+def missing(connector, req) -> list[str]:
+    """Every flag the request lacks, at once (off a terminal nothing can be asked)."""
+    gaps = []
+    if connector.auth == "td_authentication_id" and req.auth_id is None:
+        gaps.append("pass --auth-id ID (the number in the TD Authentication's URL in the "
+                    "Console)")
+    if not req.objects and not default_objects(connector):
+        gaps.append("pass --object NAME (no default objects; repeat it for several)")
+    for name in missing_params(connector, req):
+        gaps.append(f"pass {COLUMN_FLAG}" if name in ("parser", "columns") else
+                    f"pass --param {name}=VALUE ({connector.params[name].description})")
+    return gaps
+
+
+def missing_params(connector, req) -> list[str]:
+    """Required source parameters only the user can tell (no secret, no documented default)."""
+    return [name for name, param in connector.params.items()
+            if name not in req.params and param.scope != "object"
+            and _scaffold_value(connector, req, name, param) is _MISSING]
+
+
+_SECRET, _MISSING = object(), object()
+
+
+def _scaffold_value(connector, req, name: str, param):
+    """What the scaffold writes for a source-level parameter: a value, a secret, nothing
+    (None), or ``_MISSING`` when it is required and only the user can tell it."""
+    if name in connector.scaffold_params:
+        return connector.scaffold_params[name]
+    if name in ("parser", "columns") and param.required:
+        if not req.columns:
+            return _MISSING
+        columns = [parse_column(c) for c in req.columns]
+        return {**CSV_PARSER, "columns": columns} if name == "parser" else columns
+    if param.secret and param.required or name in connector.scaffold_secrets:
+        return _SECRET
+    return _MISSING if param.required else None
+
+
+def parse_column(text: str) -> dict:
+    """``NAME:TYPE`` from --column: a parser column (Embulk types)."""
+    name, _, kind = text.partition(":")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or kind not in EMBULK_TYPES:
+        raise UsageError(f"--column {text}: expected NAME:TYPE with TYPE one of "
+                         f"{', '.join(EMBULK_TYPES)}")
+    return {"name": name, "type": kind}
+
+
+EMBULK_TYPES = ("boolean", "long", "double", "string", "timestamp", "json")
 
 
 def _object(connector, req, name: str) -> dict:
@@ -98,12 +154,17 @@ def _object(connector, req, name: str) -> dict:
     fields = connector.object_fields.get(name)
     if req.incremental_field:
         fields = (req.incremental_field, req.incremental_field,
-                  connector.window.field is not None or connector.window.style == "query")
+                  connector.window.field is not None
+                  or connector.window.style in ("query", "where"))
     if not connector.filters_server_side:
         fields = None
-    secrets = {p: f"{req.name}_{name}_{p}" for p, info in connector.params.items()
-               if info.scope == "object" and info.required}
-    return {"name": name, "table": table, "fields": fields, "secrets": secrets, "params": {}}
+    required = [p for p, info in connector.params.items()
+                if info.scope == "object" and info.required]
+    # a path prefix is where the files are, not a credential: a parameter named after the object
+    params = {p: f"{name}/" for p in required if p == "path_prefix"}
+    secrets = {p: f"{req.name}_{name}_{p}" for p in required if p not in params}
+    return {"name": name, "table": table, "fields": fields, "secrets": secrets,
+            "params": params}
 
 
 def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
@@ -114,3 +175,29 @@ def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
+    """Write the spec, validate the whole project, render; on error restore the old state."""
+    from .generate import generate as run_generate
+    from .render.writer import CONFLICT, apply, changed
+
+    text = scaffold_text(base, req)
+    target = base / "sources" / f"{req.name}.yml"
+    previous = target.read_text(encoding="utf-8") if target.exists() else None
+    path = write_spec(base, req.name, text, force)
+    try:
+        _, statuses = run_generate(base)
+        conflicts = [s.path for s in statuses if s.status == CONFLICT]
+        if conflicts:
+            raise ConfigError("generated files were edited by hand: " + ", ".join(conflicts)
+                              + "; run `tdgen generate --force` after reviewing them")
+        if not no_render:
+            apply(base, changed(statuses))
+    except TdgenError:
+        if previous is None:
+            path.unlink()
+        else:
+            path.write_text(previous, encoding="utf-8")
+        raise
+    return path

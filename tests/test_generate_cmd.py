@@ -104,7 +104,26 @@ def test_sources_matrix(tdgen):
     result = tdgen("sources")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].split() == ["source", "connector", "object", "table", "load", "history",
+    assert lines[0].split() == ["source", "connector", "object", "table", "load", "table_field",
+                                "connector_field", "mode", "window", "bounds", "history",
                                 "format", "parallel", "schedule"]
     row = next(line.split() for line in lines if " metrics " in line)
-    assert row[:6] == ["klaviyo", "klaviyo", "metrics", "klaviyo_metric_data", "full", "false"]
+    assert row[:11] == ["klaviyo", "klaviyo", "metrics", "klaviyo_metric_data", "full", "-", "-",
+                        "replace", "params", "unknown/unknown", "false"]
+    row = next(line.split() for line in lines if " campaigns " in line)
+    assert row[4:10] == ["incremental", "updated_at", "updated", "append", "params",
+                         "unknown/unknown"]
+    row = next(line.split() for line in lines if " shopify_order " in line)
+    assert row[8:10] == ["query", "inclusive/exclusive"]
+
+
+def test_sources_json_has_the_connector_bounds(tdgen):
+    import json
+
+    rows = json.loads(tdgen("sources", "--format", "json").output)
+    order = next(r for r in rows if r["object"] == "shopify_order")
+    assert order["bounds"] == {"start": "inclusive", "end": "exclusive", "precision": "column",
+                               "future_end": "fine"}
+    assert order["table_field"] == "incremental_date" and order["mode"] == "append"
+    pins = next(r for r in rows if r["source"] == "pinterest")
+    assert pins["window"] == "none" and pins["bounds"] is None

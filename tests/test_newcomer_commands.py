@@ -59,8 +59,8 @@ def test_secrets_dry_run_works_offline_from_the_file_alone(project):
 
 
 def test_a_scaffold_starts_last_month_so_the_first_run_loads_data(project):
-    result = CliRunner().invoke(generate_source, ["crm", "--connector", "zendesk", "--root",
-                                                  str(project)])
+    result = CliRunner().invoke(generate_source, ["crm", "--connector", "zendesk", "--column",
+                                                  "id:long", "--root", str(project)])
     assert result.exit_code == 0, result.output
     text = (project / "sources" / "crm.yml").read_text()
     start = re.search(r'default_start_time: "(.*)Z"', text).group(1)

@@ -19,11 +19,18 @@ def scaffold(project, *args):
 
 
 def flags(connector: catalog.Connector) -> list[str]:
+    """Everything a non-interactive scaffold needs: auth, objects, required values, columns."""
     out = ["--connector", connector.type]
     if connector.auth == "td_authentication_id":
         out += ["--auth-id", "456789"]
     if not connector.object_fields:
         out += ["--object", "orders", "--object", "customers"]
+    for name, param in connector.params.items():
+        if name in ("parser", "columns") and param.required:
+            out += ["--column", "id:long", "--column", "updated_at:timestamp"]
+        elif param.required and param.scope != "object" and not param.secret and \
+                name not in connector.scaffold_secrets + tuple(connector.scaffold_params):
+            out += ["--param", f"{name}=x"]
     return out
 
 
@@ -48,7 +55,7 @@ def test_scaffold_creates_a_valid_rendered_spec(connector, project):
 
 
 def test_the_name_is_the_connector_by_default(project):
-    result = scaffold(project, "zendesk")
+    result = scaffold(project, "zendesk", "--column", "id:long")
     assert result.exit_code == 0, result.stderr
     assert "connector: zendesk" in (project / "sources" / "zendesk.yml").read_text()
 
@@ -98,8 +105,58 @@ def test_a_forced_scaffold_that_fails_restores_the_old_spec(project):
     workflow.write_text(workflow.read_text() + "# my edit\n")
     before = snapshot(project)
     result = scaffold(project, "pinterest", "--connector", "sftp_v2", "--object", "pins",
-                      "--force")
+                      "--column", "id:long", "--force")
     assert result.exit_code == 2
     assert "edited by hand: workflows/pinterest_ingest_inc.dig" in result.stderr
     assert (project / "sources/pinterest.yml").read_text() == old
     assert snapshot(project) == before
+
+
+def test_off_a_terminal_every_missing_flag_is_listed_at_once(project):
+    before = snapshot(project)
+    result = scaffold(project, "files", "--connector", "s3_v2")
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    for flag in ("--auth-id", "--object NAME", "--param bucket=VALUE", "--column NAME:TYPE"):
+        assert flag in message
+    assert snapshot(project) == before
+
+
+def test_the_next_steps_are_printed(project):
+    result = scaffold(project, "crm", "--connector", "zendesk", "--column", "id:long")
+    assert result.exit_code == 0
+    assert "`tdgen check`; `tdgen preview crm`" in result.output and "`tdgen plan crm`" in \
+        result.output
+
+
+def test_on_a_terminal_it_asks_for_what_is_missing_objects_included():
+    from generator.scaffold import ScaffoldRequest
+    from generator.scaffold_prompt import ask_missing
+
+    answers = iter(["360360", " ", "orders, customers", "exports", "id:lng",
+                    "id:long, name:string"])
+    asked, said = [], []
+
+    def ask(text, type=str):
+        asked.append(text)
+        return type(next(answers))
+
+    req = ScaffoldRequest("files", "s3_v2")
+    ask_missing(catalog.get("s3_v2"), req, ask, said.append)
+    assert req.auth_id == 360360 and req.objects == ["orders", "customers"]
+    assert req.params == {"bucket": "exports"} and req.columns == ["id:long", "name:string"]
+    assert said == ["  name at least one object",
+                    "  --column id:lng: expected NAME:TYPE with TYPE one of boolean, long, "
+                    "double, string, timestamp, json"]
+    assert asked[0].startswith("TD Authentication id") and "bucket" in asked[3]
+
+
+def test_an_unknown_object_on_a_terminal_gets_a_did_you_mean():
+    from generator.scaffold import ScaffoldRequest
+    from generator.scaffold_prompt import _objects
+
+    with pytest.raises(Exception, match="did you mean 'tickets'"):
+        _objects(catalog.get("zendesk"), "tickts")
+    assert _objects(catalog.get("zendesk"), "tickets, users") == ["tickets", "users"]
+    assert ScaffoldRequest("x", "zendesk").objects == []

@@ -69,6 +69,12 @@ class FakeTd:
     jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)  # "METHOD path" -> answer
+    # the connector API (/v3/bulk_loads/preview and /guess): parameters a connector refuses,
+    # the columns and rows a preview answers, the parser a guess fills in
+    unknown_params: set[str] = field(default_factory=set)
+    preview_columns: list[tuple[str, str]] = field(default_factory=list)
+    preview_records: list[list] = field(default_factory=list)
+    guessed_parser: dict = field(default_factory=dict)
 
     def start(self) -> FakeTd:
         fake = self
@@ -137,6 +143,8 @@ class FakeTd:
         return 405, "application/json", _json({"message": "method not allowed"})
 
     def answer_v3(self, r: Recorded) -> tuple[int, str, bytes]:
+        if r.path in ("/v3/bulk_loads/preview", "/v3/bulk_loads/guess") and r.method == "POST":
+            return self.answer_connector(r.path.rsplit("/", 1)[1], json.loads(r.body))
         issue = re.fullmatch(r"/v3/job/issue/(\w+)/(\w+)", r.path)
         if issue and r.method == "POST":
             database = issue.group(2)
@@ -168,6 +176,21 @@ class FakeTd:
             lines = "".join(json.dumps(row) + "\n" for row in job.rows)
             return 200, "application/json", lines.encode()
         return 200, "application/x-msgpack", b"".join(msgpack.packb(row) for row in job.rows)
+
+    def answer_connector(self, action: str, body: dict) -> tuple[int, str, bytes]:
+        """TD's connector preview and guess, as td-client posts them ({"config": {...}})."""
+        source = (body.get("config") or {}).get("in") or {}
+        refused = sorted(set(source) & self.unknown_params)
+        if refused:
+            message = f"Unknown parameter '{refused[0]}' for input type {source.get('type')}"
+            return 400, "application/json", _json({"message": message})
+        if action == "guess":
+            guessed = {**source, "parser": self.guessed_parser}
+            return 200, "application/json", _json({"config": {"in": guessed, "out": {}}})
+        schema = [{"index": i, "name": n, "type": t}
+                  for i, (n, t) in enumerate(self.preview_columns)]
+        return 200, "application/json", _json({"schema": schema,
+                                               "records": self.preview_records})
 
     def database_names(self) -> set[str]:
         if self.db_path is None:

@@ -19,6 +19,9 @@ source: helpdesk
 connector: zendesk
 default_start_time: "2026-11-01T00:00:00Z"
 secrets: {login_url: helpdesk_login_url, username: helpdesk_username, token: helpdesk_token}
+params:
+  auth_method: token
+  columns: [{name: id, type: long}, {name: updated_at, type: timestamp}]
 objects:
   - name: tickets
     table: helpdesk_tickets

@@ -289,12 +289,15 @@ def referenced_files(task: Task) -> list[str | None]:
         return []
     if op == "call>":
         command = command if command.endswith(".dig") else command + ".dig"
-    elif op == "td_load>" and not command.endswith((".yml", ".yaml")):
-        return []
+    elif op == "td_load>" and not command.endswith((".yml", ".yaml", "}")):
+        return []  # a saved source's unique id, not a file
     elif op not in ("td>", "td_wait>", "td_for_each>", "td_load>", "call>"):
         return []
+    # an exported mapping (a per-object workflow's `datasource:`) is a list of one entry
+    known = {name: [value] for name, value in task.scope.exports.items()
+             if isinstance(value, dict)}
     out = []
-    for name in expand(command, task.scope.loops):
+    for name in expand(command, {**known, **task.scope.loops}):
         out.append(None if name is None else
                    (PurePosixPath(task.scope.workdir or ".") / name).as_posix())
     return out

@@ -21,6 +21,9 @@ _Q = "[`\"]?"  # a name, quoted with backticks (BigQuery, MySQL) or double quote
 _QUERY_RX = re.compile(
     rf"FROM\s+{_Q}(?:[\w-]+\.)?(?P<table>[\w-]+){_Q}\s+WHERE\s+{_Q}(?P<field>\w+){_Q}\s*>=\s*"
     rf"'(?P<start>[^']*)'\s+AND\s+{_Q}(?P=field){_Q}\s*<\s*'(?P<end>[^']*)'", re.IGNORECASE)
+# SOQL's where: FIELD >= 2024-01-01T00:00:00Z AND FIELD < ... (datetime literals are unquoted)
+_WHERE_RX = re.compile(r"(?P<field>[\w.]+)\s*>=\s*(?P<start>\S+)\s+AND\s+(?P=field)\s*<\s*"
+                       r"(?P<end>\S+)", re.IGNORECASE)
 _TABLE_RX = re.compile(rf"FROM\s+{_Q}(?:[\w-]+\.)?(?P<table>[\w-]+){_Q}", re.IGNORECASE)
 
 
@@ -55,25 +58,48 @@ def read_request(config: dict) -> tuple[catalog.Connector, Request]:
     if connector is None:
         raise ConnectorError(f"connector type {source.get('type')!r} is not in the catalog; "
                              "the local engine has no fixture connector for it")
+    reader = _READERS.get(connector.window.style, _read_files)
+    return connector, reader(connector, source)
+
+
+def _read_params(connector, source: dict) -> Request:
     window = connector.window
-    if window.style == "params":
-        request = Request(str(source.get(connector.object_param)))
-        if window.start in source or window.end in source:
-            request.start, request.end = source.get(window.start), source.get(window.end)
-            request.field = source.get(window.field) if window.field else None
-            bounds = connector.bounds
-            request.start_inclusive = _inclusive(bounds and bounds.start, True)
-            request.end_inclusive = _inclusive(bounds and bounds.end, False)
-        return connector, request
-    if window.style == "query":
-        query = str(source.get("query") or "")
-        match = _QUERY_RX.search(query)
-        if match:
-            return connector, Request(match["table"], match["field"], match["start"],
-                                      match["end"])
-        table = source.get("table") or (_TABLE_RX.search(query) or {"table": None})["table"]
-        return connector, Request(str(table))
-    return connector, Request(str(source.get("path_prefix") or source.get("path")))
+    request = Request(str(source.get(connector.object_param)))
+    if window.start in source or window.end in source:
+        request.start, request.end = source.get(window.start), source.get(window.end)
+        request.field = source.get(window.field) if window.field else None
+        bounds = connector.bounds
+        request.start_inclusive = _inclusive(bounds and bounds.start, True)
+        request.end_inclusive = _inclusive(bounds and bounds.end, False)
+    return request
+
+
+def _read_query(connector, source: dict) -> Request:
+    query = str(source.get("query") or "")
+    match = _QUERY_RX.search(query)
+    if match:
+        return Request(match["table"], match["field"], match["start"], match["end"])
+    table = source.get("table") or (_TABLE_RX.search(query) or {"table": None})["table"]
+    return Request(str(table))
+
+
+def _read_where(connector, source: dict) -> Request:
+    """Salesforce: the object is the target, the window a SOQL condition in ``where``."""
+    request = Request(str(source.get(connector.object_param)))
+    match = _WHERE_RX.search(str(source.get("where") or ""))
+    if match:
+        request.field, request.start, request.end = match["field"], match["start"], match["end"]
+    return request
+
+
+def _read_files(connector, source: dict) -> Request:
+    """No window: the object is its object parameter (a worksheet, a file id) or its path."""
+    if connector.object_param:
+        return Request(str(source.get(connector.object_param)))
+    return Request(str(source.get("path_prefix") or source.get("path")))
+
+
+_READERS = {"params": _read_params, "query": _read_query, "where": _read_where}
 
 
 class FixtureConnector:

@@ -85,11 +85,20 @@ def _shared(r: Renderer, project: Project, sources) -> list[GeneratedFile]:
                       "tdgen.yml, sources/"),
         GeneratedFile(CREDENTIALS_EXAMPLE, credentials_example(sources), "sources/"),
         GeneratedFile(SCHEMA_PATH, source_schema(), "generator/spec/model.py"),
+        GeneratedFile("docs/connectors.md", _connectors_doc(r), "generator/connectors/"),
     ]
     for name in SHARED_SQL:
         files.append(GeneratedFile(f"workflows/sql/{name}.sql",
                                    r.render(f"sql/{name}.sql.j2", origin), origin))
     return files
+
+
+def _connectors_doc(r: Renderer) -> str:
+    """docs/connectors.md: every catalog connector and the source of each of its facts."""
+    from .. import catalog
+
+    connectors = [catalog.CONNECTORS[name] for name in sorted(catalog.CONNECTORS)]
+    return r.render("docs/connectors.md.j2", "generator/connectors/", connectors=connectors)
 
 
 def _per_source(r: Renderer, project: Project, s: ResolvedSource, origin: str

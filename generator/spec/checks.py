@@ -124,6 +124,8 @@ def _check_params(spec, connector, err):
                     yield err(path, f"params: '{name}' is a secret; move it to secrets: "
                               f"{{{name}: <secret key>}} and put the value in "
                               "credentials_ingestion.json", key=True)
+    for base, params, _secrets, _scope in scopes:
+        yield from _check_parser(params.get("parser"), base + ("params", "parser"), err)
     for name, param in known.items():
         if not param.required:
             continue
@@ -133,6 +135,17 @@ def _check_params(spec, connector, err):
             where = "each object" if param.scope == "object" else "params or secrets"
             yield err(("connector",), f"params: {connector.type} needs '{name}' "
                       f"({param.description}); set it in {where}")
+
+
+def _check_parser(parser, path, err):
+    """Embulk's CSV parser (TSV is CSV with a tab) has no default ``columns``: without them
+    the load fails on TD, whatever ``tdgen check`` says."""
+    if not isinstance(parser, dict) or parser.get("type", "csv") not in ("csv", "tsv"):
+        return
+    if not parser.get("columns"):
+        yield err(path, f"params: parser: a {parser.get('type', 'csv')} parser needs columns "
+                  "(a list of {name, type}; Embulk's CSV parser has no default): run `tdgen "
+                  "guess` or list them", key=True)
 
 
 def _check_objects(spec, connector, err):
@@ -162,7 +175,7 @@ def _check_object_name(name: str, path, connector, err):
     else:
         yield err(path + ("name",), f"objects/{path[1]}/name: '{name}' is not a known "
                   f"{connector.type} object{hint} (the catalog's list is unconfirmed: check "
-                  "the name with `td connector:guess`)", level=WARNING)
+                  "the name with `tdgen preview`)", level=WARNING)
 
 
 def _check_load(spec: SourceSpec, obj: DataObject, path, connector, err):

@@ -1,0 +1,1 @@
+"""Catalog facts per connector, each with its source; ``generator.catalog`` gathers them."""
