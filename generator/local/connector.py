@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import catalog
+from .fixtures import LINE_KEY, VISIBLE_AT  # fixture columns, never loaded
 
 _Q = "[`\"]?"  # a name, quoted with backticks (BigQuery, MySQL) or double quotes, or bare
 _QUERY_RX = re.compile(
@@ -179,7 +180,6 @@ def _add_time_value(spec: dict, now: datetime) -> int:
     return int(value // unit)
 
 
-from .fixtures import LINE_KEY, VISIBLE_AT  # noqa: E402 (fixture columns, never loaded)
 
 
 def _visible(row: dict, now: datetime) -> bool:

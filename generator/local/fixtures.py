@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..formats import TimestampFormat, month_batches
 from ..resolved import ResolvedSource
+from .clock import parse_duration
 
 
 class FixtureError(ConfigError):
@@ -145,7 +146,7 @@ def build(sources: list[ResolvedSource], period: tuple[datetime, datetime],
                     obj.static_rows, obj.origin = _read(file), str(file)
                 else:
                     obj.static_rows = _generate(rng, obj, period, boundaries, per_object,
-                                                _lag(s))
+                                                parse_duration(s.lag))
                     obj.origin = "generated"
             objects.append(obj)
     return FixtureSet(objects)
@@ -191,11 +192,6 @@ def json_lines(text: str, where, error: type[Exception]):
             except ValueError as exc:
                 raise error(f"{where}:{n}:{exc.colno}: not a JSON row: {exc.msg}") from None
 
-
-def _lag(s: ResolvedSource) -> timedelta:
-    from .clock import parse_duration
-
-    return parse_duration(s.lag) if s.lag != "0s" else timedelta(0)
 
 
 def _generate(rng, obj: FixtureObject, period, boundaries, count, lag=timedelta(0)

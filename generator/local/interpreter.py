@@ -35,7 +35,6 @@ CONTROL_KEYS = {"_do", "_else_do", "_error", "_check", "_retry", "_parallel", "_
 # (TDOperator keeps the submitted job id in its state params; digdag-semantics B.4).
 JOB_OPERATORS = {"td>", "td_load>", "td_run>", "td_for_each>", "td_table_export>",
                  "td_result_export>", "td_partial_delete>"}
-LEAF_OPERATORS = {"td>", "td_load>", "td_ddl>", "echo>", "fail>"}
 
 
 class TaskFailed(Exception):
@@ -336,7 +335,6 @@ class Interpreter:
         self.records.append(TaskRecord(ctx.name, "success"))
         sub = Context(exports, folder if folder != "." else "", ctx.name + "^sub", ctx.error)
         return self._task(called, sub, stores)
-
 
     def _require(self, params, ctx, stores):
         """``require>``: the other workflow runs as its own attempt of its own session at this

@@ -18,7 +18,7 @@ import yaml
 
 from ..digdag.evaluate import render
 from ..errors import ConfigError
-from .clock import session_variables
+from .clock import parse_duration, session_variables
 from .interpreter import Session
 
 
@@ -201,8 +201,7 @@ def _object(workflows, engine, src, load, base, now, runs, every, db) -> ObjectP
                 origin = "default_start_time"
         out.windows.append(Window(1, now, row["start_time"], row["end_time"], origin))
     fmt = src.format
-    lag = _lag(src)
-    lookback = _duration(src.spec.lookback)
+    lag, lookback = parse_duration(src.lag), parse_duration(src.spec.lookback)
     for k in range(2, runs + 1):
         moment = (now + every * (k - 1)).replace(microsecond=0)  # windows end on a second
         previous = out.windows[-1]
@@ -219,14 +218,6 @@ def _object(workflows, engine, src, load, base, now, runs, every, db) -> ObjectP
     return out
 
 
-def _lag(src) -> timedelta:
-    return _duration(src.lag)
-
-
-def _duration(text: str | None) -> timedelta:
-    from .clock import parse_duration
-
-    return parse_duration(text) if text and text != "0s" else timedelta(0)
 
 
 def _history(workflows, engine, src, load, base, now, out: ObjectPlan) -> None:

@@ -183,15 +183,12 @@ class _Runner:
     echo: Callable | None = None
 
     def one(self, k: int, moment: datetime) -> None:
-        before = self._log_size()
-        attempt = self._attempt(k, moment)
-        self._record(k, moment, attempt, before, self._log_size())
+        self._record(k, moment, self._attempt(k, moment))
 
     def overlapping(self, k: int, first: datetime, second: datetime) -> None:
         """Runs k and k+1 at once, interleaved task by task: run k's first task, then run
         k+1's, and so on (a session that finished lets the other go on alone). Run k is still
         running when run k+1 starts, so the queries of both see run k+1's time as now."""
-        before = self._log_size()
         self.services.turnstile = Turnstile([k, k + 1])
         attempts: dict = {}
 
@@ -208,9 +205,8 @@ class _Runner:
         for t in threads:
             t.join()
         self.services.turnstile = None
-        after = self._log_size()
         for n, moment in ((k, first), (k + 1, second)):
-            self._record(n, moment, attempts[n], before, after)
+            self._record(n, moment, attempts[n])
 
     def _attempt(self, k: int, moment: datetime, clock: datetime | None = None):
         base = Session(moment, 0, 0, last_time=moment - self.every,
@@ -223,14 +219,12 @@ class _Runner:
         session = str(row.get("log_id") or "").split("-", 1)[0]
         return self.services.runs_of.get(int(session)) if session.isdigit() else None
 
-    def _log_size(self) -> int:
-        engine = self.sim.engine
-        if not engine.table_exists(self.sim.database, self.sim.log_table):
-            return 0
-        return len(self.sim.log())
-
-    def _record(self, k, moment, attempt, before, after) -> None:
-        rows = [r for r in self.sim.log()[before:after] if self._run_of(r) == k]
+    def _record(self, k, moment, attempt) -> None:
+        """A run's own rows: those its sessions logged (session ids are new in each
+        invocation, so older rows of the database never mix in)."""
+        sim = self.sim
+        logged = sim.log() if sim.engine.table_exists(sim.database, sim.log_table) else []
+        rows = [r for r in logged if self._run_of(r) == k]
         result = RunResult(k, moment, attempt.success, attempt.error, rows, attempt.killed)
         self.sim.runs.append(result)
         if self.progress:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import jinja2
@@ -121,16 +120,6 @@ def parallel(value) -> str:
     return f"{{limit: {int(value)}}}"
 
 
-def step_unit(fmt) -> str:
-    """The Trino ``date_add`` unit of one step of a timestamp format."""
-    if fmt.precision >= timedelta(seconds=1):
-        return "second"
-    if fmt.precision >= timedelta(milliseconds=1):
-        return "millisecond"
-    raise ValueError(f"format {fmt.name} has sub-millisecond precision; Trino cannot step "
-                     "one unit back for a connector with an inclusive end")
-
-
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
     """Compiled templates kept between runs, outside the repository (the user's temporary
     cache folder), each checked against its source: compiling the templates took ~0.1 s of
@@ -177,7 +166,7 @@ def make_env(templates: Path) -> jinja2.Environment:
         auto_reload=False,  # one environment per run: no stat of the template on every render
     )
     env.filters.update(yaml_str=yaml_str, yaml_value=yaml_value, to_yaml=to_yaml,
-                       parallel=parallel, seconds=duration_seconds, step_unit=step_unit,
+                       parallel=parallel, seconds=duration_seconds,
                        sql_str=sql_str, sql_ident=sql_ident, bq_ident=bq_ident,
                        path_segment=path_segment, comment=comment)
     return env
