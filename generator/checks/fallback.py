@@ -10,6 +10,7 @@ that the start is the maximum plus one step, written in the source's format.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ..findings import ERROR, Finding
 
@@ -25,13 +26,13 @@ def shaped(kind: str, fmt, instant: datetime):
     if kind == "td_timestamp":
         return instant.strftime("%Y-%m-%d %H:%M:%S.") + f"{instant.microsecond // 1000:03d}"
     if kind == "iso8601":
-        local = instant.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
+        local = instant.astimezone(ZoneInfo("Asia/Tokyo"))  # an offset other than Z
         return local.isoformat(timespec="milliseconds")
     return int(instant.timestamp())
 
 
-def _stored(kind: str, fmt) -> datetime:
-    """The maximum as the field can hold it (its precision)."""
+def _stored(kind: str, fmt) -> tuple[datetime, timedelta]:
+    """The maximum as the field can hold it, and the field's step (its precision)."""
     step = {"format": fmt.precision, "td_timestamp": timedelta(milliseconds=1),
             "iso8601": timedelta(milliseconds=1), "unixtime": timedelta(seconds=1)}[kind]
     epoch = datetime(1970, 1, 1, tzinfo=UTC)

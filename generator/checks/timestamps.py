@@ -63,7 +63,7 @@ def check_repository(root: Path) -> list[Finding]:
         findings += _python(fmt, located)
         findings += _sql(fmt, located, engine)
         findings += _micros(fmt, located, engine)
-    findings += _fallbacks(root, formats, engine)
+    findings += _fallbacks(root, engine)
     return findings
 
 
@@ -87,7 +87,7 @@ def _micros(fmt, located, engine) -> list[Finding]:
     return []
 
 
-def _fallbacks(root: Path, formats, engine) -> list[Finding]:
+def _fallbacks(root: Path, engine) -> list[Finding]:
     from ..errors import TdgenError
     from ..project import load_project
     from ..render.plan import resolved_sources

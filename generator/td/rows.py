@@ -22,8 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .ingestion_log import SUCCESS, LogRow
-
-FULL, HISTORY = "full", "history"
+from .status_model import FULL, HISTORY, HOLE, INCREMENTAL, OVERLAP
 
 
 @dataclass(frozen=True)
@@ -67,17 +66,17 @@ def problems(kind: str, windows: list[Window], counts: dict[int, int]) -> list[t
         held = counts.get(w.tag, 0)
         span = f"[{w.start or '-'}, {w.end})"
         if held > w.logged:
-            found.append(("overlap", f"rows: window {span} logged {w.logged} rows, the table "
+            found.append((OVERLAP, f"rows: window {span} logged {w.logged} rows, the table "
                           f"holds {held} with its tag: {held - w.logged} loaded twice"))
         elif held < w.logged:
-            found.append(("hole", f"rows: window {span} logged {w.logged} rows, the table "
+            found.append((HOLE, f"rows: window {span} logged {w.logged} rows, the table "
                           f"holds {held} with its tag: {w.logged - held} missing"))
     for tag, held in sorted(counts.items()):
         if tag not in tags:
             what = ("rows of an older snapshot" if kind == FULL else
                     "rows of a load that logged no SUCCESS (the next run reconciles it) "
                     "or that was loaded again")
-            found.append(("overlap", f"rows: {held} rows tagged {tag} belong to no SUCCESS "
+            found.append((OVERLAP, f"rows: {held} rows tagged {tag} belong to no SUCCESS "
                           f"window: {what}"))
     return found
 
@@ -90,7 +89,7 @@ def check_rows(report, expected, rows: list[LogRow], count) -> None:
         by_table.setdefault((row.source_name, row.workflow_name, row.table_name), []).append(row)
     statuses = {(t.source, t.workflow, t.table): t for t in report.tables}
     for exp in expected:
-        if exp.kind not in ("incremental", HISTORY, FULL) or exp.table is None:
+        if exp.kind not in (INCREMENTAL, HISTORY, FULL) or exp.table is None:
             continue
         windows = windows_of(exp, by_table.get((exp.source, exp.workflow, exp.table), []))
         status = statuses.get((exp.source, exp.workflow, exp.table))
