@@ -7,7 +7,6 @@ hold no logic beyond layout.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,8 +94,10 @@ def _merged(*mappings: dict) -> dict:
 
 
 def object_workflow(source: str, kind: str, obj: str) -> str:
-    """The name of an object's own workflow: ``<source>_ingest_<inc|hist>_<object>``."""
-    return f"{source}_ingest_{kind}_{re.sub(r'[^A-Za-z0-9_]', '_', obj)}"
+    """The name of an object's own workflow: ``<source>_ingest_<inc|hist>_<object>`` (the
+    object name's grammar, spec/names.py, keeps it a valid file and workflow name, and two
+    objects never share one, as their load configs never do)."""
+    return f"{source}_ingest_{kind}_{obj}"
 
 
 def _inc_load(spec: SourceSpec, obj: DataObject) -> Load:
