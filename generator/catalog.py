@@ -6,7 +6,7 @@ source and confidence; this module is the catalog's entry point: ``CONNECTORS`` 
 
 from __future__ import annotations
 
-from .connectors import apis, databases, files, saas
+from .connectors import apis, databases, days, files, saas
 from .connectors.model import (EXCLUSIVE, INCLUSIVE, LEGACY, OURS, TD_BOXES, UNKNOWN, Bounds,
                                Connector, Fact, Param, Window, query_bounds)
 
@@ -14,7 +14,7 @@ __all__ = ["CONNECTORS", "EXCLUSIVE", "INCLUSIVE", "LEGACY", "OURS", "TD_BOXES",
            "Bounds", "Connector", "Fact", "Param", "Window", "get", "query_bounds"]
 
 CONNECTORS: dict[str, Connector] = {
-    c.type: c for module in (apis, databases, files, saas) for c in module.ALL}
+    c.type: c for module in (apis, databases, days, files, saas) for c in module.ALL}
 
 
 def get(connector_type: str) -> Connector | None:

@@ -3,7 +3,10 @@
 A format says how an instant is written for a connector: a strftime-like ``python`` pattern
 (with ``%3f`` for milliseconds and ``%6f`` for microseconds), the Trino SQL that renders a
 timestamp in it (``sql_render``, with ``{ts}``) and the SQL that parses such a string back
-(``sql_parse``, with ``{value}``). Every instant is UTC.
+(``sql_parse``, with ``{value}``). Every instant is UTC, except in a format of whole days
+(``%Y-%m-%d`` with no time of day): a day is a day in a time zone, the project's
+(``TimestampFormat.in_zone``), written ``{zone}`` in its SQL; it stands for that day's first
+instant there, so a day is 23 or 25 hours long across a daylight-saving change.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .errors import ConfigError
 from .yamlpos import load_file
@@ -46,10 +51,25 @@ class TimestampFormat:
     # finer than milliseconds must give both (Trino's timestamps parse and print in ms)
     sql_to_micros_template: str | None = None
     sql_from_micros_template: str | None = None
+    # the zone of a format of whole days (its days start at midnight there); others are UTC
+    zone: str = "UTC"
+
+    @property
+    def days(self) -> bool:
+        """A format of whole days: it writes no time of day."""
+        return not re.search(r"%[HMS]|%3f|%6f", self.python)
+
+    def in_zone(self, zone: str) -> TimestampFormat:
+        """This format with its days in ``zone`` (an IANA name or UTC); a format with a time of
+        day is UTC whatever the zone."""
+        return replace(self, zone=zone) if self.days else self
 
     @property
     def precision(self) -> timedelta:
-        """The smallest step this format can express."""
+        """The smallest step this format can express (a day is 24 hours only here: day
+        arithmetic on instants goes through ``format`` and ``parse``, which follow the zone)."""
+        if self.days:
+            return timedelta(days=1)
         if "%6f" in self.python:
             return timedelta(microseconds=1)
         if "%3f" in self.python:
@@ -57,8 +77,11 @@ class TimestampFormat:
         return timedelta(seconds=1)
 
     def format(self, instant: datetime) -> str:
-        """Write ``instant`` (UTC; naive means UTC) in this format, truncating below precision."""
+        """Write ``instant`` (UTC; naive means UTC) in this format, truncating below precision
+        (a format of days writes the day the instant falls on in its zone)."""
         t = _utc(instant)
+        if self.days:
+            t = t.astimezone(ZoneInfo(self.zone))
         values = {
             "%Y": f"{t.year:04d}", "%m": f"{t.month:02d}", "%d": f"{t.day:02d}",
             "%H": f"{t.hour:02d}", "%M": f"{t.minute:02d}", "%S": f"{t.second:02d}",
@@ -74,6 +97,10 @@ class TimestampFormat:
         if _iso_layout(self.python):  # the layout is ISO 8601's: C reads it ten times faster
             return datetime.fromisoformat(text if text[-1] == "Z" else text + "+00:00")
         g = match.groupdict()
+        if self.days:
+            day = datetime(int(g["year"]), int(g["month"]), int(g["day"]),
+                           tzinfo=ZoneInfo(self.zone))
+            return day.astimezone(UTC)
         micros = int(g.get("micros") or 0) + int(g.get("millis") or 0) * 1000
         return datetime(int(g["year"]), int(g["month"]), int(g["day"]), int(g.get("hour") or 0),
                         int(g.get("minute") or 0), int(g.get("second") or 0), micros,
@@ -89,21 +116,27 @@ class TimestampFormat:
     def sql_render(self, ts_sql: str) -> str:
         """The SQL rendering ``ts_sql``; parenthesised, since in Trino ``AT TIME ZONE`` binds
         tighter than ``-`` (``now - INTERVAL '1' HOUR AT TIME ZONE 'UTC'`` is invalid)."""
-        return self.sql_render_template.replace("{ts}", _grouped(ts_sql))
+        return self._zoned(self.sql_render_template).replace("{ts}", _grouped(ts_sql))
 
     def sql_parse(self, value_sql: str) -> str:
-        return self.sql_parse_template.replace("{value}", _grouped(value_sql))
+        return self._zoned(self.sql_parse_template).replace("{value}", _grouped(value_sql))
+
+    def _zoned(self, template: str) -> str:
+        """``{zone}`` as the body of a SQL string literal (quotes doubled)."""
+        return template.replace("{zone}", self.zone.replace("'", "''"))
 
     def sql_to_micros(self, value_sql: str) -> str:
         """SQL of the bigint microseconds since the epoch of a string in this format."""
         if self.sql_to_micros_template:
-            return "(" + self.sql_to_micros_template.replace("{value}", _grouped(value_sql)) + ")"
+            return "(" + self._zoned(self.sql_to_micros_template).replace(
+                "{value}", _grouped(value_sql)) + ")"
         return f"(CAST(round(to_unixtime({self.sql_parse(value_sql)}) * 1000) AS bigint) * 1000)"
 
     def sql_from_micros(self, micros_sql: str) -> str:
         """SQL of the string in this format of bigint microseconds since the epoch."""
         if self.sql_from_micros_template:
-            return self.sql_from_micros_template.replace("{micros}", _grouped(micros_sql))
+            return self._zoned(self.sql_from_micros_template).replace(
+                "{micros}", _grouped(micros_sql))
         return self.sql_render(f"from_unixtime({_grouped(micros_sql)} / 1000000.0)")
 
     @property
@@ -171,19 +204,23 @@ def _utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
-def month_batches(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+def month_batches(start: datetime, end: datetime, zone: str = "UTC"
+                  ) -> list[tuple[datetime, datetime]]:
     """Half-open month ranges covering ``[start, end)``: each ends where the next begins.
 
     The first batch starts at ``start`` (which need not be the first of a month) and the
-    last ends at ``end``; every other boundary is the first instant of a month.
+    last ends at ``end``; every other boundary is the first instant of a month in ``zone``
+    (midnight there, whatever its offset that day).
     """
     start, end = _utc(start), _utc(end)
+    tz = ZoneInfo(zone)
     batches = []
     lower = start
     while lower < end:
-        first_of_next = (lower.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-                         + timedelta(days=32)).replace(day=1)
-        upper = min(first_of_next, end)
+        local = lower.astimezone(tz)
+        first = datetime(local.year, local.month, 1, tzinfo=tz)
+        following = (first + timedelta(days=32)).replace(day=1)
+        upper = min(following.astimezone(UTC), end)
         batches.append((lower, upper))
         lower = upper
     return batches

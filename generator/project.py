@@ -52,7 +52,9 @@ class Project:
         from . import catalog
 
         name = spec.timestamp_format or catalog.get(spec.connector).default_format
-        return self.formats.get(name) if name else None
+        fmt = self.formats.get(name) if name else None
+        # a format of whole days counts days in the project's time zone
+        return fmt.in_zone(self.settings.timezone) if fmt else None
 
 
 def find_root(start: Path | None = None) -> Path:

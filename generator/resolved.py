@@ -8,6 +8,7 @@ hold no logic beyond layout.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from . import catalog
@@ -41,6 +42,7 @@ class Batch:
     connector_start: str
     connector_end: str
     end_unixtime: int  # the tag the batch's rows carry in `time`
+    days: int | None = None  # whole days of a format of days (the connector's fetch_days)
 
 
 @dataclass
@@ -150,6 +152,15 @@ def object_tables(spec: SourceSpec):
 def batch(fmt: TimestampFormat, lower, upper, bounds: catalog.Bounds | None) -> Batch:
     """A month batch ``[lower, upper)`` with the bounds its connector is given: one format
     step earlier for a start that is (or may be) exclusive and for an inclusive end."""
+    if fmt.days:  # calendar days in the format's zone (a day may be 23 or 25 hours)
+        first, last = fmt.parse(fmt.format(lower)), fmt.parse(fmt.format(upper))
+        count = (date.fromisoformat(fmt.format(last)) - date.fromisoformat(fmt.format(first))).days
+        start = fmt.parse(fmt.format(first - timedelta(microseconds=1))) \
+            if bounds and bounds.start_step_back else first
+        end = fmt.parse(fmt.format(last - timedelta(microseconds=1))) \
+            if bounds and bounds.end_step_back else last
+        return Batch(fmt.format(first), fmt.format(last), fmt.format(start), fmt.format(end),
+                     int(last.timestamp()), count)
     step = fmt.precision
     start = lower - step if bounds and bounds.start_step_back else lower
     end = upper - step if bounds and bounds.end_step_back else upper
@@ -164,7 +175,8 @@ def resolve(spec: SourceSpec, fmt: TimestampFormat | None) -> ResolvedSource:
     if spec.history is not None and fmt is not None:
         history = [h for h in (_hist_load(spec, o) for o in spec.objects) if h]
         end = spec.history.end or spec.default_start_time
-        for lower, upper in month_batches(fmt.parse(spec.history.start), fmt.parse(end)):
+        for lower, upper in month_batches(fmt.parse(spec.history.start), fmt.parse(end),
+                                          fmt.zone):
             batches.append(batch(fmt, lower, upper, connector.bounds))
     secrets: dict[str, str] = {}
     for param, key in spec.secrets.items():

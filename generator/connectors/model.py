@@ -85,7 +85,12 @@ class Window:
 
     ``style``: ``params`` (start/end parameters), ``query`` (the window goes in a SQL query the
     source system runs), ``where`` (the window goes in the connector's SOQL ``where``
-    condition) or ``none`` (no server-side time filter: full loads only).
+    condition), ``days`` (whole days: a first day ``start`` and a number of days ``days``,
+    ``from_date`` + ``fetch_days``) or ``none`` (no server-side time filter: full loads only).
+
+    ``days`` only: ``zone_param``, the parameter the generator sets to the project's time zone
+    (Mixpanel's ``timezone``: the connector's days are days there); else ``day_zone``, the
+    zone the connector's days are in (Marketo: UTC, assumed).
     """
 
     style: str
@@ -93,6 +98,16 @@ class Window:
     end: str | None = None
     field: str | None = None
     bounds: Bounds | None = None
+    days: str | None = None
+    zone_param: str | None = None
+    day_zone: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The window kind the docs and ``tdgen sources`` show: days or instants."""
+        if self.style == "none":
+            return "none"
+        return "days" if self.style == "days" else "instants"
 
 
 @dataclass(frozen=True)
@@ -136,7 +151,8 @@ class Connector:
     def generated_params(self) -> set[str]:
         """Parameters the generator writes itself; a spec may not set them."""
         names = {"type", "incremental", "td_authentication_id", self.object_param,
-                 self.window.start, self.window.end, self.window.field}
+                 self.window.start, self.window.end, self.window.field, self.window.days,
+                 self.window.zone_param}
         if self.window.style == "query":
             names |= {"query", "import_type", "table"}
         if self.window.style == "where":

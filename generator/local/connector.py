@@ -2,7 +2,7 @@
 
 It reads the rendered load config as the real connector would: the connector type, the object
 (its object parameter, the table in a BigQuery query, or the file path prefix), the window
-(start and end parameters, or the ``WHERE`` of the query) and the field the connector filters
+(start and end parameters, a first day and a number of days, or the ``WHERE`` of the query) and the field the connector filters
 on; it returns the fixture rows of that object inside the window, adds ``time`` as the
 ``add_time`` filter does (upload time), and writes them with ``out.mode`` (append, replace,
 truncate). A window bound that is not in the object's timestamp format fails the load, as a
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from .. import catalog
 from .fixtures import LINE_KEY, VISIBLE_AT  # fixture columns, never loaded
@@ -40,6 +40,7 @@ class Request:
     end: str | None = None
     start_inclusive: bool = True
     end_inclusive: bool = False
+    zone: str | None = None  # whole days: the zone the connector's days are days in
 
 
 def _inclusive(fact, unknown_means: bool) -> bool:
@@ -75,6 +76,41 @@ def _read_params(connector, source: dict) -> Request:
     return request
 
 
+def _read_days(connector, source: dict) -> Request:
+    """Whole days: ``from_date`` (a date) and ``fetch_days`` (a positive number of days), read
+    as days in the connector's zone: its zone parameter (Mixpanel's ``timezone``: the plugin
+    exports the Mixpanel project's days) or the catalog's fixed zone (Marketo: UTC, assumed,
+    as the plugin reads an ISO 8601 date that carries no offset). A connector without an
+    object parameter exports one stream: its first catalog object names it."""
+    window = connector.window
+    selector = source.get(connector.object_param) if connector.object_param else \
+        days_selector(connector)
+    request = Request(str(selector))
+    if window.start not in source and window.days not in source:
+        return request
+    first, count = source.get(window.start), source.get(window.days)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ConnectorError(f"the connector rejects {window.days}: {count!r} is not a number "
+                             "of days greater than 0")
+    try:
+        day = date.fromisoformat(str(first))
+    except ValueError:
+        raise ConnectorError(f"the connector rejects {window.start}: {first!r} is not a date "
+                             "(yyyy-MM-dd)") from None
+    request.start, request.end = day.isoformat(), (day + timedelta(days=count)).isoformat()
+    request.zone = str(source.get(window.zone_param) if window.zone_param else
+                       window.day_zone or "UTC")
+    bounds = connector.bounds
+    request.start_inclusive = _inclusive(bounds and bounds.start, True)
+    request.end_inclusive = _inclusive(bounds and bounds.end, False)
+    return request
+
+
+def days_selector(connector) -> str:
+    """The fixture object of a day connector that names no object in its config."""
+    return connector.objects[0] if connector.objects else connector.type
+
+
 def _read_query(connector, source: dict) -> Request:
     query = str(source.get("query") or "")
     match = _QUERY_RX.search(query)
@@ -100,7 +136,8 @@ def _read_files(connector, source: dict) -> Request:
     return Request(str(source.get("path_prefix") or source.get("path")))
 
 
-_READERS = {"params": _read_params, "query": _read_query, "where": _read_where}
+_READERS = {"params": _read_params, "query": _read_query, "where": _read_where,
+            "days": _read_days}
 
 
 class FixtureConnector:
@@ -128,7 +165,10 @@ class FixtureConnector:
     def _window(obj, request: Request, rows: list[dict]) -> list[dict]:
         fmt = obj.format
         try:
-            start, end = fmt.parse(request.start), fmt.parse(request.end)
+            days = fmt.in_zone(request.zone) if request.zone else fmt
+            if request.zone and not days.days:
+                raise ValueError(f"the window is whole days, the format {fmt.name} is not")
+            start, end = days.parse(request.start), days.parse(request.end)
         except ValueError as exc:
             raise ConnectorError(f"the connector rejects the window: {exc}") from None
         column = obj.column_for(request.field)

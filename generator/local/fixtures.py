@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -117,6 +117,8 @@ def interesting_instants(fmt: TimestampFormat, boundaries: list[datetime],
     out = []
     for b in boundaries:
         out += [b, b - step]
+        if fmt.days:  # the last second of the day before a boundary, and its first hour
+            out += [b - timedelta(seconds=1), b + timedelta(hours=1)]
     for lower, _upper in month_batches(start, end):
         first = lower.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         out += [first, first - timedelta(seconds=1), first - step]
@@ -146,13 +148,17 @@ def build(sources: list[ResolvedSource], period: tuple[datetime, datetime],
                     obj.static_rows, obj.origin = _read(file), str(file)
                 else:
                     obj.static_rows = _generate(rng, obj, period, boundaries, per_object,
-                                                parse_duration(s.lag))
+                                                parse_duration(s.lag), _shape(s))
                     obj.origin = "generated"
             objects.append(obj)
     return FixtureSet(objects)
 
 
 def _selector(s: ResolvedSource, load, secrets: dict) -> str:
+    if s.connector.window.style == "days" and not s.connector.object_param:
+        from .connector import days_selector
+
+        return days_selector(s.connector)
     if s.connector.window.style == "none":
         key = load.secrets.get("path_prefix")
         return secrets.get(key, load.params.get("path_prefix", load.name)) if key else \
@@ -194,8 +200,24 @@ def json_lines(text: str, where, error: type[Exception]):
 
 
 
-def _generate(rng, obj: FixtureObject, period, boundaries, count, lag=timedelta(0)
-              ) -> list[dict]:
+def _shape(s: ResolvedSource) -> str:
+    """How generated rows write their field: a connector of whole days still returns rows
+    stamped with instants (Mixpanel's unix seconds, Marketo's ISO 8601), in the table field's
+    shape; other connectors' fields hold the source's format."""
+    return s.table_field_type if s.format and s.format.days else "format"
+
+
+def _value(fmt: TimestampFormat, instant: datetime, shape: str):
+    if shape == "unixtime":
+        return int(instant.timestamp())
+    if shape in ("iso8601", "td_timestamp"):
+        text = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        return text if shape == "td_timestamp" else text.replace(" ", "T") + "Z"
+    return fmt.format(instant)
+
+
+def _generate(rng, obj: FixtureObject, period, boundaries, count, lag=timedelta(0),
+              shape: str = "format") -> list[dict]:
     """Rows at the hard instants and at random ones; every fifth random row arrives late
     (visible only some time after its timestamp, within the source's lag); two rows hold a
     NULL and an empty field, as real tables do."""
@@ -209,7 +231,7 @@ def _generate(rng, obj: FixtureObject, period, boundaries, count, lag=timedelta(
     for i, instant in enumerate(sorted(instants)):
         row = {"id": f"{obj.name}-{i}"}
         for column in columns:
-            row[column] = fmt.format(instant)
+            row[column] = _value(fmt, instant, shape)
         if lag and i % 5 == 3:
             delay = timedelta(seconds=int(rng.random() * lag.total_seconds()))
             row[VISIBLE_AT] = (instant + delay).isoformat()

@@ -156,13 +156,14 @@ def _window(historical: bool, watermark: str) -> dict[str, str]:
     """The ``${...}`` expressions a load config takes its window from."""
     if historical:
         return {"start": "${batch[0]}", "end": "${batch[1]}", "connector_start": "${batch[2]}",
-                "connector_end": "${batch[3]}", "tag": "${batch[4]}",
+                "connector_end": "${batch[3]}", "tag": "${batch[4]}", "days": "${batch[5]}",
                 "origin": "the month batch"}
     origin = "the window query" if watermark == "table" else "the watermark in ingestion_log"
     return {"start": "${td.last_results.start_time}", "end": "${td.last_results.end_time}",
             "connector_start": "${td.last_results.connector_start_time}",
             "connector_end": "${td.last_results.connector_end_time}",
-            "tag": "${td.last_results.end_unixtime}", "origin": origin}
+            "tag": "${td.last_results.end_unixtime}",
+            "days": "${td.last_results.fetch_days}", "origin": origin}
 
 
 def credentials_example(sources: list[ResolvedSource]) -> str:

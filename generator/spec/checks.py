@@ -82,7 +82,17 @@ def _check_format(spec, connector, formats, err):
                   f"{did_you_mean(name, formats)} (known: {', '.join(sorted(formats))}; add "
                   "a file in templates/timestamp_formats/ for a new one)")
         return None
-    return formats[name]
+    fmt = formats[name]
+    days_window = connector.window.style == "days"
+    if fmt.days != days_window and any(o.incremental for o in spec.objects):
+        where = ("timestamp_format",) if spec.timestamp_format else ("connector",)
+        yield err(where, f"timestamp_format: {connector.type} takes "
+                  + ("whole days (a first day and a number of days): its format must be one of "
+                     "days, like 'date'" if days_window else
+                     f"instants: format '{name}' writes whole days only (use "
+                     f"'{connector.default_format}')"))
+        return None
+    return fmt
 
 
 def _is_placeholder_id(value: int) -> bool:
