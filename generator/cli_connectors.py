@@ -15,7 +15,8 @@ from .td.masking import mask
 @click.argument("source")
 @click.argument("objects", nargs=-1)
 @click.option("--window", metavar="START/END", help="The window to preview (ISO 8601 "
-              "instants; default: the last whole hour before now less the lag).")
+              "instants; default: the last whole hour before now less the lag, or the last "
+              "complete day for a connector of whole days).")
 @root_option
 def preview(source, objects, window, root) -> None:
     """Send each object's load config, with a small window, to TD's connector preview.

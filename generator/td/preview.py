@@ -1,7 +1,8 @@
 """``tdgen preview``: each object's load config, with a small window, through TD's preview.
 
 For each object: the config ``tdgen generate`` writes, rendered with a concrete window (default:
-the last whole hour before now less the lag), sent to TD's connector preview; the columns and a
+the last whole hour before now less the lag, or the last complete day for a connector of whole
+days), sent to TD's connector preview; the columns and a
 few rows are shown, and the object's table field must be among the columns. A refused config
 (an unknown parameter, a wrong value) fails that object, named with TD's reason.
 """
@@ -26,9 +27,16 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def default_window(lag: timedelta, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The last whole hour that ends before ``now`` less ``lag``."""
-    end = ((now or datetime.now(UTC)) - lag).replace(minute=0, second=0, microsecond=0)
+def default_window(lag: timedelta, now: datetime | None = None, fmt=None
+                   ) -> tuple[datetime, datetime]:
+    """The last whole hour that ends before ``now`` less ``lag``; for a connector of whole days
+    (a format of days), the last complete day in the project's zone: the day before the one
+    ``now`` less ``lag`` falls on."""
+    moment = (now or datetime.now(UTC)) - lag
+    if fmt is not None and fmt.days:
+        end = fmt.parse(fmt.format(moment))
+        return fmt.parse(fmt.format(end - timedelta(microseconds=1))), end
+    end = moment.replace(minute=0, second=0, microsecond=0)
     return end - timedelta(hours=1), end
 
 
@@ -59,7 +67,12 @@ def preview_source(root: Path, config: TdConfig, source: str, objects: list[str]
     project, s = _source(root, source)
     loads = _loads(s, objects)
     credentials = load_credentials(root) if s.secrets else {}
-    lower, upper = window or default_window(lag_of(s))
+    lower, upper = window or default_window(lag_of(s), fmt=s.format)
+    if s.format is not None and s.format.days and \
+            s.format.format(lower) == s.format.format(upper):
+        raise UsageError(f"--window: {s.name} loads whole days ({s.connector.type}); the "
+                         f"window {lower.isoformat()}/{upper.isoformat()} holds no whole day "
+                         f"in {s.format.zone}")
     return [_one(config, project, s, load, lower, upper, credentials) for load in loads]
 
 
