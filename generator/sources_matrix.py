@@ -15,6 +15,7 @@ def _row(s, load) -> dict:
         "table": load.table, "load": "incremental" if load.incremental else "full",
         "table_field": load.table_field or "-", "connector_field": load.connector_field or "-",
         "mode": load.mode, "window": s.connector.window.style,
+        "window_kind": s.connector.window.kind,
         "bounds": _bounds(s.connector.bounds),
         "history": any(h.name == load.name for h in s.history),
         "format": s.format.name if s.format else "-",

@@ -105,16 +105,17 @@ def test_sources_matrix(tdgen):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].split() == ["source", "connector", "object", "table", "load", "table_field",
-                                "connector_field", "mode", "window", "bounds", "history",
+                                "connector_field", "mode", "window", "window_kind", "bounds",
+                                "history",
                                 "format", "parallel", "schedule"]
     row = next(line.split() for line in lines if " metrics " in line)
-    assert row[:11] == ["klaviyo", "klaviyo", "metrics", "klaviyo_metric_data", "full", "-", "-",
-                        "replace", "params", "unknown/unknown", "false"]
+    assert row[:12] == ["klaviyo", "klaviyo", "metrics", "klaviyo_metric_data", "full", "-", "-",
+                        "replace", "params", "instants", "unknown/unknown", "false"]
     row = next(line.split() for line in lines if " campaigns " in line)
-    assert row[4:10] == ["incremental", "updated_at", "updated", "append", "params",
-                         "unknown/unknown"]
+    assert row[4:11] == ["incremental", "updated_at", "updated", "append", "params",
+                         "instants", "unknown/unknown"]
     row = next(line.split() for line in lines if " shopify_order " in line)
-    assert row[8:10] == ["query", "inclusive/exclusive"]
+    assert row[8:11] == ["query", "instants", "inclusive/exclusive"]
 
 
 def test_sources_json_has_the_connector_bounds(tdgen):
@@ -127,3 +128,4 @@ def test_sources_json_has_the_connector_bounds(tdgen):
     assert order["table_field"] == "incremental_date" and order["mode"] == "append"
     pins = next(r for r in rows if r["source"] == "pinterest")
     assert pins["window"] == "none" and pins["bounds"] is None
+    assert pins["window_kind"] == "none" and order["window_kind"] == "instants"
