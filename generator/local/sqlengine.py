@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from .sql_statements import SqlEngineError, Statement, Translation, position, split, translate
+from .sql_templates import Templates
 
 __all__ = ["QueryResult", "SqlEngine", "SqlEngineError", "parse_string_sql",
            "render_instant_sql"]
@@ -73,6 +74,7 @@ class SqlEngine:
         self._columns: dict[tuple[str, str], dict[str, str]] = {}
         self._translations: dict[tuple, tuple[Translation, ...]] = {}
         self._splits: dict[str, list[Statement]] = {}
+        self._templates = Templates()  # the same statement with other literals
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -130,9 +132,10 @@ class SqlEngine:
         """(translation, statement) of each statement of ``trino_sql`` (``instant``: UTC)."""
         scheduled = int(scheduled_time) if scheduled_time is not None \
             else math.floor(instant.timestamp())
-        statements = self._splits.get(trino_sql)
+        statements = self._splits.get(trino_sql) or self._templates.split(trino_sql)
         if statements is None:
             statements = self._remember(self._splits, trino_sql, split(trino_sql))
+            self._templates.learn_split(trino_sql, statements)
         if not statements:
             raise SqlEngineError("no SQL statement", sql=trino_sql)
         database = database or self.database
@@ -143,8 +146,13 @@ class SqlEngine:
         key = (stmt.text, database)
         found = self._translations.get(key) or self._translations.get((*key, *clock))
         if found is None:
+            found = self._templates.lookup(stmt.text, database)
+        if found is None:
             found, read_clock = translate(trino_sql, stmt, clock, database)
             self._remember(self._translations, (*key, *clock) if read_clock else key, found)
+            if not read_clock:
+                self._templates.learn(stmt.text, database, found, lambda text: translate(
+                    text, Statement(text, 0), clock, database))
         return found
 
     @staticmethod
