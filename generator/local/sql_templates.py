@@ -10,10 +10,11 @@ literals in the same places. ``Templates`` learns this from the translator itsel
 2. the statement is translated again with a unique sentinel in every lifted slot; where each
    sentinel comes out in the DuckDB SQL is where that slot's literal goes (a *template*);
 3. the template must rebuild both real translations exactly, and two more probes (numbers 0
-   and 1; strings of digits and ``'UTC'``: the values a rewrite reads differently from
-   others) must come out as the template says, or the shape is never served from a
-   template. A literal the rewrite reads (a zone, a pattern, a date it folds) thus changes
-   the SQL differently from a sentinel and refuses the template.
+   and 1; a string of digits, a zone name) must come out as the template says, or the
+   shape is never served from a template. A literal the rewrite reads (a pattern, a unit, a
+   date it folds) thus changes the SQL differently from a sentinel and refuses the
+   template; names it looks up (UTC's aliases, TD's zone abbreviations, offsets) are never
+   served from a template.
 
 A statement served from a template is the template with its own literals, as written in its
 text. Nothing is kept beyond the engine's life.
@@ -60,7 +61,8 @@ class Template:
     translations: tuple                  # the Translation fields other than duck
 
     def serves(self, values: tuple[str, ...]) -> bool:
-        return all(values[i] == v for i, v in self.fixed)
+        return all(values[i] == v for i, v in self.fixed) and not any(
+            _named(values[i]) for i in self.lifted)
 
     def fill(self, values: tuple[str, ...]) -> tuple:
         return tuple(replace(t, duck="".join(p if isinstance(p, str) else values[p]
@@ -167,10 +169,10 @@ def _make(pieces, values, lifted, reals, translate) -> Template | None:
     fixed = tuple((i, v) for i, v in enumerate(values) if i not in lifted)
     template = Template(lifted, fixed, tuple(parts), _fields(probe))
     for vals, found in reals:
-        if template.fill(vals) != tuple(found):
+        if not template.serves(vals) or template.fill(vals) != tuple(found):
             return None
     for special in (_special(values, lifted, "0", "'9187'"), _special(values, lifted, "1",
-                                                                       "'UTC'")):
+                                                                       "'Etc/Unknown'")):
         try:
             found, read_clock = translate(_join(pieces, special))
         except Exception:
@@ -186,6 +188,18 @@ def _fields(translations) -> tuple:
 
 def _with(values, sentinels: dict[int, str]) -> tuple[str, ...]:
     return tuple(sentinels.get(i, v) for i, v in enumerate(values))
+
+
+def _named(value: str) -> bool:
+    """A string the rewrite looks up by name (zones it maps: UTC's aliases, TD's
+    abbreviations, offsets), which a sentinel cannot stand for: never served."""
+    if value[0] != "'":
+        return False
+    from .sql_macros import _TRINO_UTC, TD_ZONE_ABBREVIATIONS
+
+    text = value[1:-1].strip().upper()
+    return (text in _TRINO_UTC or text in TD_ZONE_ABBREVIATIONS
+            or re.fullmatch(r"[+-]\d{1,2}(:?\d{2})?", text) is not None)
 
 
 def _kind(value: str) -> str:
