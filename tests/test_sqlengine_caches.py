@@ -95,3 +95,73 @@ def test_a_table_created_by_sql_is_seen_after_it_was_known_missing(engine):
     engine.execute("CREATE VIEW src.vw AS SELECT 2 AS w", now=NOW)
     assert engine.table_columns("src", "vw") == {"w": "INTEGER"}
     assert engine.table_columns("src", "kept") == fresh_columns(engine, "src", "kept")
+
+
+# --- templates: a statement with other literals, translated once -------------------------
+
+def translations(sql: str, now=NOW) -> list[str]:
+    """What an engine with nothing learned runs for ``sql``."""
+    with SqlEngine(database="src") as fresh:
+        return fresh.translate(sql, now=now)
+
+
+def served(engine: SqlEngine, sql: str) -> bool:
+    return engine._templates.lookup(sql, engine.database) is not None
+
+
+TEMPLATED = ("-- window of {t} from {since}\n"
+             "SELECT '{t}' AS t, count(*) AS n FROM log WHERE TD_TIME_RANGE(time, {since}, "
+             "NULL) AND table_name = '{t}' AND log_id <> '{since}-{t}'")
+
+
+def test_a_statement_with_other_literals_is_served_as_a_fresh_engine_translates_it(engine):
+    engine.append_rows("src", "log", [{"table_name": "a", "log_id": "x", "time": 5}])
+    texts = [TEMPLATED.format(t=t, since=s) for t, s in
+             [("a", 1), ("b", 2), ("c", 0), ("it''s", 1790553600), ("d", 7)]]
+    for sql in texts[:2]:
+        engine.execute(sql, now=NOW)
+    for sql in texts[2:]:
+        assert served(engine, sql)
+        assert engine.translate(sql, now=NOW + timedelta(days=3)) == \
+            translations(sql, NOW + timedelta(days=3))
+        with SqlEngine(database="src") as fresh:
+            fresh.append_rows("src", "log", [{"table_name": "a", "log_id": "x", "time": 5}])
+            assert engine.execute(sql, now=NOW).rows == fresh.execute(sql, now=NOW).rows
+
+
+def test_an_edited_statement_is_not_served_from_the_template(engine):
+    engine.append_rows("src", "log", [{"table_name": "a", "log_id": "x", "time": 5}])
+    for t, s in (("a", 1), ("b", 2)):
+        engine.execute(TEMPLATED.format(t=t, since=s), now=NOW)
+    edited = TEMPLATED.format(t="c", since=3).replace("count(*)", "max(time)")
+    assert not served(engine, edited)
+    assert engine.translate(edited, now=NOW) == translations(edited)
+    other_db = TEMPLATED.format(t="c", since=3)
+    assert engine._templates.lookup(other_db, "elsewhere") is None
+
+
+def test_a_literal_the_rewrite_reads_is_never_templated(engine):
+    # a TD_TIME_RANGE bound is folded when it is a number or a digit string and parsed
+    # otherwise: a template learned from two date strings must not serve a digit string
+    sql = "SELECT count(*) FROM log WHERE TD_TIME_RANGE(time, '{}', NULL)"
+    engine.append_rows("src", "log", [{"time": 5}])
+    for day in ("2026-01-01", "2026-01-02"):
+        engine.execute(sql.format(day), now=NOW)
+    assert not served(engine, sql.format("1790553600"))
+    assert engine.translate(sql.format("1790553600"), now=NOW) == \
+        translations(sql.format("1790553600"))
+    zone = "SELECT format_datetime(current_timestamp AT TIME ZONE '{}', 'HH:mm')"
+    for name in ("Asia/Tokyo", "America/New_York"):
+        engine.execute(zone.format(name), now=NOW)
+    for name in ("UTC", "GMT", "+09:00", "Z"):  # served or not, as a fresh engine does
+        assert engine.translate(zone.format(name), now=NOW) == translations(zone.format(name))
+
+
+def test_the_clock_is_filled_when_the_statement_runs(engine):
+    sql = "SELECT current_timestamp, current_date, localtimestamp(6)"
+    first = engine.execute(sql, now=NOW).rows
+    later = engine.execute(sql, now=NOW + timedelta(days=1, microseconds=1500)).rows
+    assert first == [("2026-11-01 00:00:00.000 UTC", "2026-11-01", "2026-11-01 00:00:00.000000")]
+    assert later == [("2026-11-02 00:00:00.001 UTC", "2026-11-02",
+                      "2026-11-02 00:00:00.001500")]
+    assert engine.translate(sql, now=NOW) == translations(sql)

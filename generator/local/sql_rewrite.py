@@ -37,6 +37,26 @@ _LITERAL_TS = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{
                          r"\s*(.*?)\s*$")
 _dialect = None
 
+# A mark of the clock in translated SQL: \x01 cannot be in the text of a statement given
+# marks (``sql_statements.translate`` checks), so filling never touches anything else.
+CLOCK_MARK = "\x01"
+_CLOCK_MARKS = re.compile("\x01(\\d|D)\x01")
+
+
+def clock_mark(precision: int | None) -> str:
+    return f"{CLOCK_MARK}{'D' if precision is None else min(precision, 9)}{CLOCK_MARK}"
+
+
+def clock_value(now: datetime, precision: int | None) -> str:
+    """``now`` as the rewrite writes it: a date, or a time with ``precision`` digits."""
+    return f"{now:%Y-%m-%d}" if precision is None else ts_text(now, precision)
+
+
+def fill_clock(sql: str, now: datetime) -> str:
+    """``sql`` with every clock mark replaced by ``now``'s text."""
+    return _CLOCK_MARKS.sub(
+        lambda m: clock_value(now, None if m.group(1) == "D" else int(m.group(1))), sql)
+
 __all__ = ["Rewriter", "Ts", "Unsupported", "dialect"]
 
 
@@ -62,13 +82,16 @@ def dialect():
 class Rewriter(FunctionRewrites, TdRewrites):
     """One statement's rewrite; ``now`` is UTC, ``scheduled`` unix seconds."""
 
-    def __init__(self, now: datetime, scheduled: int, database: str | None):
+    def __init__(self, now: datetime, scheduled: int, database: str | None,
+                 clock_marks: bool = False):
         from sqlglot import exp
 
         self.exp = exp
         self._now = now
         self._scheduled = scheduled
         self.read_clock = False  # whether the DuckDB SQL depends on now or scheduled
+        self.clock_marks = clock_marks  # now as marks (CLOCK_MARK) rather than its value
+        self.marked_clock = False  # whether the SQL holds such marks
         self.database = database
         self.schemas: set[str] = set()
         self.ctes: set[str] = set()
@@ -228,17 +251,26 @@ class Rewriter(FunctionRewrites, TdRewrites):
         this = node.args.get("this")
         return int(this.name) if this is not None else 3
 
+    def _clock_text(self, precision: int | None) -> str:
+        """The text of ``now`` (``precision`` digits, ``None``: the date). With
+        ``clock_marks`` it is a mark the engine fills at run time (``fill_clock``), so one
+        translation serves every clock; the text around it never depends on the clock."""
+        if self.clock_marks and (precision is None or precision >= 0):
+            self.marked_clock = True
+            return clock_mark(precision)
+        return clock_value(self.now, precision)
+
     def current_timestamp(self, node, direct):
         p = self._precision(node)
-        text = ts_text(self.now, p)
+        text = self._clock_text(p)
         return self.raw(f"CAST('{text}+00' AS TIMESTAMPTZ)"), Ts("tz", p)
 
     def localtimestamp(self, node, direct):
         p = self._precision(node)
-        return self.raw(f"CAST('{ts_text(self.now, p)}' AS TIMESTAMP)"), Ts("naive", p)
+        return self.raw(f"CAST('{self._clock_text(p)}' AS TIMESTAMP)"), Ts("naive", p)
 
     def current_date(self, node, direct):
-        return self.raw(f"CAST('{self.now:%Y-%m-%d}' AS DATE)"), Ts("date")
+        return self.raw(f"CAST('{self._clock_text(None)}' AS DATE)"), Ts("date")
 
     def unsupported_clock(self, node, direct):
         raise Unsupported("current_time / localtime are not modelled", node)

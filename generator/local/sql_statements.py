@@ -45,6 +45,15 @@ class Translation:
     schemas: tuple[str, ...]   # the TD databases it names
     changes: str               # what running it may change: "", "tables" or "schemas"
     table: tuple[str, str] | None = None   # the one table it changes, when that is known
+    clocked: bool = False      # ``duck`` holds clock marks (``sql`` fills them)
+
+    def sql(self, now: datetime) -> str:
+        """The DuckDB SQL to run at ``now`` (UTC)."""
+        if not self.clocked:
+            return self.duck
+        from .sql_rewrite import fill_clock
+
+        return fill_clock(self.duck, now)
 
 
 def position(sql: str, offset: int) -> tuple[int, int]:
@@ -53,14 +62,17 @@ def position(sql: str, offset: int) -> tuple[int, int]:
 
 def translate(trino_sql: str, stmt: Statement, clock: tuple[datetime, int],
              database: str | None) -> tuple[tuple[Translation, ...], bool]:
-    """The translations of one statement, and whether they read the clock."""
-    from .sql_rewrite import Rewriter, Unsupported
+    """The translations of one statement, and whether they read the clock: ``now`` is
+    written as marks that ``Translation.sql`` fills (so it does not count), unless the text
+    holds the mark's character; ``TD_SCHEDULED_TIME()`` is read as a value."""
+    from .sql_rewrite import CLOCK_MARK, Rewriter, Unsupported
 
     out, read_clock = [], False
+    marks = CLOCK_MARK not in stmt.text
     for tree in _parse(trino_sql, stmt):
         if tree is None:
             continue
-        rewriter = Rewriter(*clock, database)
+        rewriter = Rewriter(*clock, database, clock_marks=marks)
         try:
             duck, is_query = rewriter.statement(tree)
         except Unsupported as exc:
@@ -73,7 +85,8 @@ def translate(trino_sql: str, stmt: Statement, clock: tuple[datetime, int],
         read_clock = read_clock or rewriter.read_clock
         changes = _changes(tree, is_query)
         out.append(Translation(duck, is_query, tuple(sorted(rewriter.schemas)), changes,
-                               _target(tree, database) if changes == "tables" else None))
+                               _target(tree, database) if changes == "tables" else None,
+                               rewriter.marked_clock))
     return tuple(out), read_clock
 
 

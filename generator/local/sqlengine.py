@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from .sql_statements import SqlEngineError, Statement, Translation, position, split, translate
+from .sql_templates import Templates
 
 __all__ = ["QueryResult", "SqlEngine", "SqlEngineError", "parse_string_sql",
            "render_instant_sql"]
@@ -73,6 +74,7 @@ class SqlEngine:
         self._columns: dict[tuple[str, str], dict[str, str]] = {}
         self._translations: dict[tuple, tuple[Translation, ...]] = {}
         self._splits: dict[str, list[Statement]] = {}
+        self._templates = Templates()  # the same statement with other literals
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -90,8 +92,9 @@ class SqlEngine:
     def translate(self, trino_sql: str, scheduled_time: int | None = None,
                   now: datetime | None = None, database: str | None = None) -> list[str]:
         """The DuckDB SQL ``execute`` would run, one string per statement."""
-        return [done.duck for done, _ in self._translate(trino_sql, scheduled_time, now,
-                                                          database)]
+        instant = _utc(now)
+        return [done.sql(instant) for done, _ in self._translate(trino_sql, scheduled_time,
+                                                                   instant, database)]
 
     def execute(self, trino_sql: str, scheduled_time: int | None = None,
                 now: datetime | None = None, database: str | None = None) -> QueryResult:
@@ -99,38 +102,40 @@ class SqlEngine:
         statement's result. ``now`` (UTC; naive means UTC) is ``current_timestamp``;
         ``scheduled_time`` (unix seconds) is ``TD_SCHEDULED_TIME()`` and defaults to ``now``;
         ``database`` qualifies unqualified table names (the ``td>`` operator's database)."""
-        result = QueryResult()
-        for done, stmt in self._translate(trino_sql, scheduled_time, now, database):
+        result, instant = QueryResult(), _utc(now)
+        for done, stmt in self._translate(trino_sql, scheduled_time, instant, database):
             for schema in done.schemas:
                 self._ensure_schema(schema)
             if done.table:
                 self._forget_table(*done.table)
             else:
                 self._forget(done.changes)
-            result = self._run(done, stmt, trino_sql)
+            result = self._run(done, stmt, trino_sql, instant)
         return result
 
-    def _run(self, done: Translation, stmt: Statement, trino_sql: str) -> QueryResult:
+    def _run(self, done: Translation, stmt: Statement, trino_sql: str,
+             now: datetime) -> QueryResult:
+        duck = done.sql(now)
         try:
             if done.is_query:
-                return self._fetch(self._con.sql(done.duck))
-            self._con.execute(done.duck)
+                return self._query(duck)
+            self._con.execute(duck)
             return QueryResult()
         except self._duckdb.Error as exc:
             line, col = position(trino_sql, stmt.offset + len(stmt.text)
                                  - len(stmt.text.lstrip()))
             raise SqlEngineError(f"{_duck_message(exc)}\n  in the statement starting here, "
-                                 f"run on DuckDB as:\n  {done.duck}", sql=trino_sql,
+                                 f"run on DuckDB as:\n  {duck}", sql=trino_sql,
                                  line=line, column=col) from None
 
-    def _translate(self, trino_sql, scheduled_time, now, database):
-        """(translation, statement) of each statement of ``trino_sql``."""
-        instant = _utc(now)
+    def _translate(self, trino_sql, scheduled_time, instant, database):
+        """(translation, statement) of each statement of ``trino_sql`` (``instant``: UTC)."""
         scheduled = int(scheduled_time) if scheduled_time is not None \
             else math.floor(instant.timestamp())
-        statements = self._splits.get(trino_sql)
+        statements = self._splits.get(trino_sql) or self._templates.split(trino_sql)
         if statements is None:
             statements = self._remember(self._splits, trino_sql, split(trino_sql))
+            self._templates.learn_split(trino_sql, statements)
         if not statements:
             raise SqlEngineError("no SQL statement", sql=trino_sql)
         database = database or self.database
@@ -141,8 +146,13 @@ class SqlEngine:
         key = (stmt.text, database)
         found = self._translations.get(key) or self._translations.get((*key, *clock))
         if found is None:
+            found = self._templates.lookup(stmt.text, database)
+        if found is None:
             found, read_clock = translate(trino_sql, stmt, clock, database)
             self._remember(self._translations, (*key, *clock) if read_clock else key, found)
+            if not read_clock:
+                self._templates.learn(stmt.text, database, found, lambda text: translate(
+                    text, Statement(text, 0), clock, database))
         return found
 
     @staticmethod
@@ -151,6 +161,17 @@ class SqlEngine:
             cache.clear()
         cache[key] = value
         return value
+
+    def _query(self, duck: str) -> QueryResult:
+        """Run a query once; only a result with a column Python cannot print as Trino does
+        (timestamps, dates, decimals...) is read again through ``_fetch``'s projection."""
+        cursor = self._con.execute(duck)
+        description = self._con.description or []
+        if any(_needs_text(str(d[1])) for d in description):
+            self._con.abort()  # the unread result, before the connection runs more
+            return self._fetch(self._con.sql(duck))
+        return QueryResult([d[0].lower() for d in description],
+                           [tuple(_py(v) for v in row) for row in cursor.fetchall()])
 
     def _fetch(self, rel) -> QueryResult:
         """Rows as Python values; timestamps printed as Trino prints them."""
@@ -281,6 +302,13 @@ class SqlEngine:
             raise SqlEngineError(f"table {database}.{table} does not exist")
         result = self._fetch(self._con.sql(f"SELECT * FROM {self._table(database, table)}"))
         return [dict(zip(result.columns, row)) for row in result.rows]
+
+
+def _needs_text(typ: str) -> bool:
+    """Whether ``_fetch`` converts a column of this DuckDB type (its rules, in one test)."""
+    upper = typ.upper()
+    return (upper in _AS_TEXT or upper in _AS_VARCHAR or upper.startswith("DECIMAL")
+            or (any(s in upper for s in _NESTED_SPECIAL) and ("[" in upper or "(" in upper)))
 
 
 def _duck_message(exc: Exception) -> str:
