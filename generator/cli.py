@@ -384,7 +384,7 @@ def generate_source_main() -> None:
     _guarded(generate_source, "generate-source")
 
 
-from . import cli_local  # noqa: F401  (registers run-local and plan on `cli`)
+from . import cli_local  # noqa: F401, E402  (registers run-local and plan on `cli`)
 from . import cli_import  # noqa: F401, E402  (registers import on `cli`)
 from . import cli_connectors  # noqa: F401, E402  (registers preview and guess on `cli`)
 

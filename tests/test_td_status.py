@@ -430,7 +430,7 @@ def simulations(tmp_path_factory):
             not any(f.endswith(f"@{r.number}") for f in failures) for r in sim.runs]
         runs = [r.log for r in sim.runs]
         sessions = []
-        for k, run in enumerate(runs, start=1):
+        for k in range(1, len(runs) + 1):
             for table in (PRODUCTS, VARIANTS):
                 log_id = log_id_of(runs, k, table)
                 assert re.fullmatch(rf"(\d+)-(\d+)-{table}", log_id), log_id

@@ -77,7 +77,7 @@ def _micros(fmt, located, engine) -> list[Finding]:
             got = engine.execute(f"SELECT {fmt.sql_to_micros(literal)} AS m, "
                                  f"{fmt.sql_from_micros(str(micros + fmt.step_micros))} AS t"
                                  ).rows[0]
-        except Exception as exc:  # broken SQL: report it
+        except Exception as exc:  # noqa: BLE001 - broken SQL: report it
             got = (f"error: {exc}", None)
         expected = (micros, fmt.format(instant + fmt.precision))
         if tuple(got) != expected:
@@ -137,7 +137,7 @@ def _sql(fmt, located, engine) -> list[Finding]:
         expected = fmt.format(_truncate(instant, timedelta(milliseconds=1)))
         try:
             rendered = render_instant_sql(fmt, instant, engine)
-        except Exception as exc:  # the SQL itself is broken: report, do not stop
+        except Exception as exc:  # noqa: BLE001 - the SQL itself is broken: report it
             rendered = f"error: {exc}"
         if rendered != expected:
             out.append(located.finding(("sql_render",), f"{ID}/sql", f"{fmt.name}: sql_render "
@@ -146,7 +146,7 @@ def _sql(fmt, located, engine) -> list[Finding]:
             break
         try:
             back = parse_string_sql(fmt, expected, engine)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as above
             back = exc
         if back != _truncate(instant, max(fmt.precision, timedelta(milliseconds=1))):
             out.append(located.finding(("sql_parse",), f"{ID}/sql", f"{fmt.name}: sql_parse "
