@@ -28,8 +28,7 @@ from ..digdag.reader import DigFile
 from ..digdag.template import expressions
 from ..digdag.tree import Task, walk
 from ..findings import ERROR, WARNING, Finding
-from .digdag_rules import referenced_files
-from .files import ProjectFiles
+from .files import ProjectFiles, referenced_files
 
 ID = "expr"
 BUILTINS = {

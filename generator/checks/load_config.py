@@ -25,8 +25,7 @@ from .. import catalog
 from ..digdag.template import fill_samples
 from ..digdag.tree import walk
 from ..findings import ERROR, WARNING, Finding
-from .digdag_rules import referenced_files
-from .files import ProjectFiles
+from .files import ProjectFiles, referenced_files
 
 ID = "load-config"
 TD_MODES = {"append", "replace", "truncate"}

@@ -103,8 +103,7 @@ def check_files(root: Path, files: list[str]) -> list[Finding]:
 def check_project(root: Path, files=None) -> list[Finding]:
     """Every query of every workflow: the files ``td>`` names and the inline ones."""
     from ..digdag.tree import walk
-    from .digdag_rules import referenced_files
-    from .files import ProjectFiles
+    from .files import ProjectFiles, referenced_files
 
     files = files or ProjectFiles(root)
     findings: set[Finding] = set()

@@ -106,11 +106,11 @@ def _auth_ids_seen(project, src) -> list:
 
 def _real_ids(seen: list, out: Imported) -> list[int]:
     """The ids that are not placeholders; each placeholder is reported."""
-    from ..spec.checks import _is_placeholder_id
+    from ..spec.names import is_placeholder_id
 
     ids = [v for v in seen if isinstance(v, int)]
-    real = [v for v in ids if not _is_placeholder_id(v)]
-    for bad in sorted({v for v in ids if _is_placeholder_id(v)}):
+    real = [v for v in ids if not is_placeholder_id(v)]
+    for bad in sorted({v for v in ids if is_placeholder_id(v)}):
         out.fixed.add(11)
         out.note(DRIFT, f"placeholder td_authentication_id {bad}"
                  + (f"; the project's real id {real[0]} is used" if real else ""))
