@@ -29,10 +29,10 @@ def check_repository(root: Path, select=(), ignore=(), style: bool | None = None
                      progress: bool = False, cache: bool = True) -> list[Finding]:
     """Specs, the generated project (workflows/), SQL, references and timestamp contracts.
     ``cache``: reuse yamllint's findings for files linted before (``.tdgen/cache/``)."""
-    from .checks.runner import REPOSITORY_CHECKS, planned, repository_selection, run_repository
+    from .checks.runner import planned, repository_selection, run_repository
 
     selection = _with(repository_selection(root), select, ignore, style)
-    with bar("checking", len(planned(selection, REPOSITORY_CHECKS)), enabled=progress) as step:
+    with bar("checking", len(planned(selection)), enabled=progress) as step:
         return run_repository(root, selection, step, cache)
 
 
@@ -40,10 +40,11 @@ def check_digdag_project(folder: Path, select=(), ignore=(), style: bool | None 
                          progress: bool = False, cache: bool = True) -> list[Finding]:
     """Any Digdag project folder, whatever produced it; paths relative to the folder. With
     ``cache``, yamllint's findings are cached in the repository holding the folder, if any."""
-    from .checks.runner import PROJECT_CHECKS, cache_folder, planned, project_selection, run_project
+    from .checks.context import PROJECT
+    from .checks.runner import cache_folder, planned, project_selection, run_project
 
     selection = _with(project_selection(folder), select, ignore, style)
-    with bar(f"checking {folder}", len(planned(selection, PROJECT_CHECKS)),
+    with bar(f"checking {folder}", len(planned(selection, PROJECT)),
              enabled=progress) as step:
         return run_project(folder, selection, step=step,
                            cache=cache_folder(folder) if cache else None)

@@ -50,8 +50,10 @@ from ..digdag.reader import DigFile
 from ..digdag.tree import GROUP_KEYS, Task, walk
 from ..findings import WARNING, Finding
 from .files import ProjectFiles, expand, load_workflow, referenced_files
+from .context import PROJECT, CheckContext
 
 ID = "digdag"
+SCOPE = PROJECT
 TOP_KEYS = {"timezone", "_export", "schedule", "sla", "_error", "_check", "_retry", "_parallel"}
 NAME_RX = re.compile(r"^[+^][A-Za-z0-9_\-=\[\]{}%&@`,.^]*$")
 TD_JOB_OPS = {"td>", "td_load>", "td_run>", "td_ddl>", "td_for_each>", "td_wait>",
@@ -67,6 +69,10 @@ KNOWN_OPS = TD_JOB_OPS | LOOP_OPS | {
 
 def rule(name: str) -> str:
     return f"{ID}/{name}"
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.files)
 
 
 def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding]:

@@ -21,9 +21,15 @@ from ..digdag.tree import walk
 from ..findings import ERROR, Finding
 from ..spec.names import is_placeholder_id
 from .files import ProjectFiles, referenced_files
+from .context import PROJECT, CheckContext
 
 ID = "references"
+SCOPE = PROJECT
 _FIELD_RX = re.compile(r"\$\{[^}]*?\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.credentials, ctx.files)
 
 
 def check_project(root: Path, credentials: Path | None = None,

@@ -27,8 +27,10 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..findings import ERROR, Finding
+from .context import REPOSITORY, CheckContext
 
 ID = "timestamp"
+SCOPE = REPOSITORY
 SAMPLES = [
     datetime(2023, 9, 1, tzinfo=UTC),
     datetime(2023, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
@@ -44,6 +46,10 @@ def _truncate(instant: datetime, step: timedelta) -> datetime:
     micros = int((instant - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
     unit = int(step / timedelta(microseconds=1))
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros - micros % unit)
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_repository(ctx.root)
 
 
 def check_repository(root: Path) -> list[Finding]:
