@@ -127,7 +127,7 @@ def check(paths, fmt, strict, select, ignore, no_style, no_cache, list_checks, r
     """
     import os
 
-    from .check import check_digdag_project, check_repository, is_strict
+    from .checks import check_digdag_project, check_repository, is_strict
     from .findings import ERROR
     from .output import findings_text
 

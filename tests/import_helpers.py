@@ -22,7 +22,7 @@ def empty_repository(dest: Path) -> Path:
 
 def generate_and_check(root: Path) -> list:
     """Render the imported specs and return the errors ``tdgen check`` finds."""
-    from generator.check import check_repository
+    from generator.checks import check_repository
     from generator.generate import generate
     from generator.render.writer import apply, changed
 

@@ -126,7 +126,7 @@ def credential_problems(root: Path, archive: Archive) -> list[str]:
 
 
 def check_problems(root: Path) -> list[str]:
-    from ..check import check_repository
+    from ..checks import check_repository
     from ..findings import errors
 
     return [f"check: {f}" for f in errors(check_repository(root))]
