@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from .cli import _root, _run, cli, root_option
+from . import _root, _run, cli, root_option
 
 
 def _duration(text: str):
-    from .local.clock import parse_duration
+    from ..local.clock import parse_duration
 
     try:
         return parse_duration(text)
@@ -25,7 +25,7 @@ def print_retry(line: str) -> None:
 
 
 def _instant(text: str | None):
-    from .local.clock import parse_instant
+    from ..local.clock import parse_instant
 
     if text is None:
         return None
@@ -66,9 +66,9 @@ def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, d
     """
     import sys
 
-    from .local.faults import Fault
-    from .local.report import print_log, print_run
-    from .local.simulate import run_local as simulate
+    from ..local.faults import Fault
+    from ..local.report import print_log, print_run
+    from ..local.simulate import run_local as simulate
 
     base = _root(root)
     faults = [_run(Fault.parse, f) for f in fail] + [_run(Fault.parse, k, True) for k in kill]
@@ -98,9 +98,9 @@ def plan(source, now, log, td, runs, every, fmt, root):
     """The windows the next run(s) of SOURCE will load, per object, and pending history."""
     from datetime import UTC, datetime
 
-    from .local.plan import load_log_file
-    from .local.plan import plan as make_plan
-    from .local.report import plan_json, print_plan
+    from ..local.plan import load_log_file
+    from ..local.plan import plan as make_plan
+    from ..local.report import plan_json, print_plan
 
     base = _root(root)
     moment = _instant(now) or datetime.now(UTC).replace(microsecond=0)
@@ -110,14 +110,14 @@ def plan(source, now, log, td, runs, every, fmt, root):
     if log:
         rows, engine = _run(load_log_file, Path(log))
     elif td:
-        from .local.plan import fetch_log_rows
+        from ..local.plan import fetch_log_rows
 
         rows = _run(fetch_log_rows, base)
     plans = _run(make_plan, base, source, moment, runs, _duration(every), rows, engine)
     if fmt == "json":
         click.echo(plan_json(plans))
     else:
-        from .importer.report import plan_seam_note
+        from ..importer.report import plan_seam_note
 
         print_plan(source, moment, plans, click.echo)
         note = _run(plan_seam_note, base, source)

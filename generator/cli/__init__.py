@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_FINDINGS, EXIT_USAGE, TdgenError
-from .render.journal import recover  # light, as masking: both used by several commands
-from .td.masking import mask  # every message that may quote a key or a secret goes through it
+from ..errors import EXIT_FINDINGS, EXIT_USAGE, TdgenError
+from ..render.journal import recover  # light, as masking: both used by several commands
+from ..td.masking import mask  # every message that may quote a key or a secret goes through it
 
 _DEBUG = {"on": False}
 
@@ -45,7 +45,7 @@ def _unexpected(exc: BaseException | None) -> None:
 
 
 def _root(root: str | None) -> Path:
-    from .project import find_root
+    from ..project import find_root
 
     return _run(find_root, Path(root) if root else None)
 
@@ -70,9 +70,9 @@ def cli(debug: bool) -> None:
 @root_option
 def generate(check, show_diff, dry_run, force, quiet, root) -> None:
     """Render every source into workflows/, docs/sources/ and the credentials example."""
-    from .generate import generate as run_generate
+    from ..generate import generate as run_generate
     from .output import findings_text, status_line, summary
-    from .render.writer import CONFLICT, IDENTICAL, apply, changed, unified_diff
+    from ..render.writer import CONFLICT, IDENTICAL, apply, changed, unified_diff
 
     base = _root(root)
     if not (check or dry_run):
@@ -127,12 +127,12 @@ def check(paths, fmt, strict, select, ignore, no_style, no_cache, list_checks, r
     """
     import os
 
-    from .checks import check_digdag_project, check_repository, is_strict
-    from .findings import ERROR
+    from ..checks import check_digdag_project, check_repository, is_strict
+    from ..findings import ERROR
     from .output import findings_text
 
     if list_checks:
-        from .checks.runner import check_docs
+        from ..checks.runner import check_docs
 
         click.echo(check_docs())
         return
@@ -182,8 +182,8 @@ def sources(fmt, root) -> None:
     and bounds, history, format, parallelism, schedule."""
     import json
 
-    from .project import load_project
-    from .sources_matrix import matrix, text
+    from ..project import load_project
+    from ..sources_matrix import matrix, text
 
     rows = matrix(_run(load_project, _root(root)))
     if fmt == "json":
@@ -218,8 +218,8 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
 
     Asks for what is missing only on a terminal; never overwrites a spec without --force.
     """
-    from . import catalog
-    from .scaffold import ScaffoldRequest
+    from .. import catalog
+    from ..scaffold import ScaffoldRequest
 
     _DEBUG["on"] = debug
     base = _root(root)
@@ -244,10 +244,10 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
     req = ScaffoldRequest(name, connector, list(objects), timestamp_format, auth_id,
                           incremental_field, pairs, list(columns))
     if interactive and catalog.get(connector):
-        from .scaffold_prompt import ask_missing
+        from ..scaffold_prompt import ask_missing
 
         ask_missing(catalog.get(connector), req, click.prompt, click.echo)
-    from .scaffold import scaffold_and_render
+    from ..scaffold import scaffold_and_render
 
     path = _run(scaffold_and_render, base, req, force, no_render)
     click.echo(f"created {path.relative_to(base)}")
@@ -268,9 +268,9 @@ def push(dry_run, revision, root) -> None:
     Pre-flight: `tdgen check` finds no error, every ${secret:...} has a value (in
     credentials_ingestion.json or already on TD), the archive is within the size limit.
     """
-    from .td.config import load_config
-    from .td.push import PreflightError, push_summary
-    from .td.push import push as run_push
+    from ..td.config import load_config
+    from ..td.push import PreflightError, push_summary
+    from ..td.push import push as run_push
 
     base = _root(root)
     config = _run(load_config, base)
@@ -297,8 +297,8 @@ def secrets(dry_run, all_keys, force, root) -> None:
     that nothing references. Prints key names and counts, never a value. Exits 1 when a
     referenced key has a value neither in the file nor on TD.
     """
-    from .td.config import load_config
-    from .td.secrets import secrets_summary, upload_secrets
+    from ..td.config import load_config
+    from ..td.secrets import secrets_summary, upload_secrets
 
     base = _root(root)
     config = _run(load_config, base)
@@ -339,8 +339,8 @@ def status(sources, since, stale_after, now, fmt, local, rows, root) -> None:
     """
     import json
 
-    from .td.status import parse_duration, parse_now, report_text
-    from .td.status import status as run_status
+    from ..td.status import parse_duration, parse_now, report_text
+    from ..td.status import status as run_status
 
     base = _root(root)
     period = _run(parse_duration, since, "--since")
@@ -348,11 +348,11 @@ def status(sources, since, stale_after, now, fmt, local, rows, root) -> None:
     moment = _run(parse_now, now) if now else None
     config, local_file = None, None
     if local is not None:
-        from .td.ingestion_log import LOCAL_DB
+        from ..td.ingestion_log import LOCAL_DB
 
         local_file = Path(local) if local else base / LOCAL_DB
     else:
-        from .td.config import load_config
+        from ..td.config import load_config
 
         config = _run(load_config, base)
     report = _run(run_status, base, config, period, stale, moment,
@@ -368,7 +368,7 @@ cli.add_command(generate_source, "generate-source")
 
 
 def _guarded(command, prog_name: str) -> None:
-    from .terminal import run_quietly
+    from ..terminal import run_quietly
 
     try:
         run_quietly(command, prog_name)
@@ -384,9 +384,9 @@ def generate_source_main() -> None:
     _guarded(generate_source, "generate-source")
 
 
-from . import cli_local  # noqa: F401, E402  (registers run-local and plan on `cli`)
-from . import cli_import  # noqa: F401, E402  (registers import on `cli`)
-from . import cli_connectors  # noqa: F401, E402  (registers preview and guess on `cli`)
+from . import local as _local  # noqa: F401, E402  (registers run-local and plan on `cli`)
+from . import importer  # noqa: F401, E402  (registers import on `cli`)
+from . import connectors  # noqa: F401, E402  (registers preview and guess on `cli`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from .cli import _root, _run, cli, root_option
-from .td.masking import mask
+from . import _root, _run, cli, root_option
+from ..td.masking import mask
 
 
 @cli.command()
@@ -23,8 +23,8 @@ def preview(source, objects, window, root) -> None:
     Prints the columns and a few rows; exits 1 when TD refuses a config or the object's table
     field is not among the columns (naming the object and the reason).
     """
-    from .td.config import load_config
-    from .td.preview import parse_window, preview_source
+    from ..td.config import load_config
+    from ..td.preview import parse_window, preview_source
 
     base = _root(root)
     bounds = _run(parse_window, window) if window else None
@@ -50,8 +50,8 @@ def guess(source, obj, dry_run, root) -> None:
     Writes it under the object's params in sources/SOURCE.yml, the rest of the file as it was;
     review it, then run `tdgen generate`.
     """
-    from .td.config import load_config
-    from .td.guess import guess_parser
+    from ..td.config import load_config
+    from ..td.guess import guess_parser
 
     base = _root(root)
     found = _run(guess_parser, base, _run(load_config, base), source, obj)
@@ -71,8 +71,8 @@ def _parser_text(parser: dict) -> str:
 
 def _write_validated(root: Path, path: Path, text: str) -> None:
     """Write the spec; if the project no longer loads, put the old text back and fail."""
-    from .errors import TdgenError
-    from .project import load_project
+    from ..errors import TdgenError
+    from ..project import load_project
 
     old = path.read_text(encoding="utf-8")
     path.write_text(text, encoding="utf-8")

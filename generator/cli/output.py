@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-from .findings import Finding
-from .render.writer import FileStatus
+from ..findings import Finding
+from ..render.writer import FileStatus
 
 _SYMBOL = {"create": "create", "update": "update", "identical": "identical",
            "conflict": "CONFLICT", "remove": "remove"}
@@ -43,7 +43,7 @@ def masked_traceback() -> str:
     """The current traceback, every key and secret value masked (``--debug``)."""
     import traceback
 
-    from .td.masking import mask
+    from ..td.masking import mask
 
     return mask(traceback.format_exc())
 
@@ -51,7 +51,7 @@ def masked_traceback() -> str:
 def unexpected_error(exc: BaseException | None, debug: bool) -> str:
     """What a bug (not a user error) prints: the masked traceback with ``--debug`` (or when
     there is no ``exc``), else one masked line."""
-    from .td.masking import mask
+    from ..td.masking import mask
 
     if debug or exc is None:
         return masked_traceback()
