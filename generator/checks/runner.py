@@ -106,7 +106,7 @@ def _workflows(root: Path, selection: Selection, step, cache: bool) -> list[Find
     if not workflows.is_dir():
         return []
     credentials = root / "credentials_ingestion.example.json"
-    return [_moved(f, "workflows/") for f in run_project(
+    return [f.moved("workflows/") for f in run_project(
         workflows, selection, credentials if credentials.is_file() else None, step,
         root / CACHE if cache else None)]
 
@@ -119,11 +119,6 @@ def cache_folder(folder: Path) -> Path | None:
         return find_root(folder) / CACHE
     except ConfigError:
         return None
-
-
-def _moved(f: Finding, prefix: str) -> Finding:
-    return Finding(prefix + f.path if f.path != "." else prefix.rstrip("/"), f.line, f.column,
-                   f.rule, f.level, f.message)
 
 
 def repository_selection(root: Path) -> Selection:
@@ -192,10 +187,6 @@ def selector_findings(c, located, base: tuple) -> list[Finding]:
                 where = "/".join(map(str, (*base, key, i)))
                 findings.append(located.finding((*base, key, i), "spec", f"{where}: {why}"))
     return findings
-
-
-def moved(findings: list[Finding], prefix: str) -> list[Finding]:
-    return [_moved(f, prefix) for f in findings]
 
 
 def check_docs() -> str:
