@@ -167,6 +167,26 @@ def _object(connector, req, name: str) -> dict:
             "params": params}
 
 
+def scaffold_request(name: str, connector: str | None, objects=(), timestamp_format=None,
+                     auth_id=None, incremental_field=None, params=(), columns=()
+                     ) -> ScaffoldRequest:
+    """The request ``generate-source`` options make; ``connector`` defaults to ``name`` when
+    that is a connector type. ``UsageError`` for a missing connector or a bad ``--param``."""
+    if connector is None:
+        if not catalog.get(name):
+            raise UsageError(f"'{name}' is not a connector type; pass --connector (one of "
+                             f"{', '.join(sorted(catalog.CONNECTORS))})")
+        connector = name
+    pairs = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param {item}: expected KEY=VALUE")
+        pairs[key] = value
+    return ScaffoldRequest(name, connector, list(objects), timestamp_format, auth_id,
+                           incremental_field, pairs, list(columns))
+
+
 def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
     target = root / "sources" / f"{name}.yml"
     if target.exists() and not force:

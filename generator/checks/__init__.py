@@ -6,9 +6,10 @@ one letter from the folder it fronted."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..findings import Finding
+from ..findings import ERROR, Finding
 from ..terminal import progress as bar
 
 
@@ -58,3 +59,50 @@ def is_strict(root: Path, repository: bool) -> bool:
     from .runner import project_selection, repository_selection
 
     return (repository_selection(root) if repository else project_selection(root)).strict
+
+
+def default_format(environ=None) -> str:
+    """The format findings are reported in when none is asked: GitHub's annotations under
+    GitHub Actions, text elsewhere."""
+    import os
+
+    env = os.environ if environ is None else environ
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+@dataclass
+class CheckRun:
+    """The findings of one ``tdgen check``, with paths as seen from the working folder."""
+
+    findings: list[Finding]
+    strict: bool  # warnings fail the check too
+
+    @property
+    def failed(self) -> bool:
+        errors = any(f.level == ERROR for f in self.findings)
+        return errors or (self.strict and bool(self.findings))
+
+
+def run_check(folders: list[str], root: Path | None, select=(), ignore=(),
+              style: bool | None = None, strict: bool = False, progress: bool = False,
+              cache: bool = True, cwd: Path | None = None) -> CheckRun:
+    """``tdgen check``: each of ``folders`` as a Digdag project, or (none given) the
+    repository at ``root``; finding paths are relative to ``cwd`` (default: the working
+    folder), as the user named the folders."""
+    findings: list[Finding] = []
+    for path in folders:
+        folder = Path(path)
+        found = check_digdag_project(folder, select, ignore, style, progress, cache)
+        prefix = "" if path in (".", "./") else path.rstrip("/") + "/"
+        findings += [f.moved(prefix) for f in found]
+        strict = strict or is_strict(folder, repository=False)
+    if not folders:
+        import os
+
+        findings = check_repository(root, select, ignore, style, progress, cache)
+        strict = strict or is_strict(root, repository=True)
+        here = cwd or Path.cwd()
+        if here.resolve() != root.resolve():
+            rel = os.path.relpath(root, here)
+            findings = [f.moved(rel + "/") for f in findings]
+    return CheckRun(findings, strict)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
-from . import _root, _run, cli, root_option
-from ..td.masking import mask
+from ..errors import EXIT_FINDINGS, EXIT_OK
+from .app import cli, root_of, root_option
 
 
 @cli.command()
@@ -17,7 +14,7 @@ from ..td.masking import mask
 @click.option("--window", metavar="START/END", help="The window to preview (ISO 8601 "
               "instants; default: the last whole hour before now less the lag).")
 @root_option
-def preview(source, objects, window, root) -> None:
+def preview(source, objects, window, root) -> int:
     """Send each object's load config, with a small window, to TD's connector preview.
 
     Prints the columns and a few rows; exits 1 when TD refuses a config or the object's table
@@ -25,18 +22,13 @@ def preview(source, objects, window, root) -> None:
     """
     from ..td.config import load_config
     from ..td.preview import parse_window, preview_source
+    from .output import show_preview
 
-    base = _root(root)
-    bounds = _run(parse_window, window) if window else None
-    outcomes = _run(preview_source, base, _run(load_config, base), source, list(objects),
-                    bounds)
-    for outcome in outcomes:
-        for line in outcome.lines:
-            click.echo(mask(line))
-        for problem in outcome.problems:
-            click.echo(mask(f"error: {problem}"), err=True)
-    if any(o.problems for o in outcomes):
-        sys.exit(1)
+    base = root_of(root)
+    bounds = parse_window(window) if window else None
+    outcomes = preview_source(base, load_config(base), source, list(objects), bounds)
+    show_preview(outcomes, click.echo)
+    return EXIT_FINDINGS if any(o.problems for o in outcomes) else EXIT_OK
 
 
 @cli.command()
@@ -51,14 +43,15 @@ def guess(source, obj, dry_run, root) -> None:
     review it, then run `tdgen generate`.
     """
     from ..td.config import load_config
-    from ..td.guess import guess_parser
+    from ..td.guess import guess_parser, write_guessed
+    from ..td.masking import mask
 
-    base = _root(root)
-    found = _run(guess_parser, base, _run(load_config, base), source, obj)
+    base = root_of(root)
+    found = guess_parser(base, load_config(base), source, obj)
     if dry_run:
         click.echo(mask(_parser_text(found.parser)), nl=False)
         return
-    _run(_write_validated, base, found.spec, found.text)
+    write_guessed(base, found)
     click.echo(f"wrote the parser of {obj} into {found.spec.relative_to(base)}; review it, "
                "then run `tdgen generate`")
 
@@ -67,17 +60,3 @@ def _parser_text(parser: dict) -> str:
     import yaml
 
     return yaml.safe_dump({"parser": parser}, sort_keys=False, default_flow_style=None)
-
-
-def _write_validated(root: Path, path: Path, text: str) -> None:
-    """Write the spec; if the project no longer loads, put the old text back and fail."""
-    from ..errors import TdgenError
-    from ..project import load_project
-
-    old = path.read_text(encoding="utf-8")
-    path.write_text(text, encoding="utf-8")
-    try:
-        load_project(root)
-    except TdgenError:
-        path.write_text(old, encoding="utf-8")
-        raise
