@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .project import Project, load_project
+from .spec.project import Project, load_project
 from .render.plan import plan
 from .render.writer import FileStatus, compare
 

@@ -47,6 +47,6 @@ def _cell(value) -> str:
 
 def sources(root) -> list[dict]:
     """``tdgen sources``: the rows of the project at ``root``."""
-    from .project import load_project
+    from .spec.project import load_project
 
     return matrix(load_project(root))

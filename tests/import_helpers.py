@@ -32,6 +32,6 @@ def generate_and_check(root: Path) -> list:
 
 
 def load_spec(root: Path, name: str):
-    from generator.project import load_project
+    from generator.spec.project import load_project
 
     return load_project(root).source(name).spec

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from generator import catalog
 from generator.cli import cli
 from generator.formats import load_formats
-from generator.project import load_source
+from generator.spec.project import load_source
 from generator.scaffold import ScaffoldRequest, scaffold_text
 from tests.test_scaffold import flags
 

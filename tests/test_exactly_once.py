@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from generator.cli import cli
 from generator.local import fixtures as fx
 from generator.local.simulate import _period
-from generator.project import load_project
+from generator.spec.project import load_project
 from generator.render.plan import resolved_sources
 from tests.local_invariants import assert_full, assert_incremental
 

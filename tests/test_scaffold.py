@@ -9,7 +9,7 @@ from generator import catalog
 from generator.checks.digdag_rules import check_project
 from generator.checks.sql import check_files
 from generator.cli import generate_source
-from generator.project import load_project
+from generator.spec.project import load_project
 from tests.conftest import snapshot
 
 

@@ -27,7 +27,7 @@ from generator.local.sqlengine import (
     parse_string_sql,
     render_instant_sql,
 )
-from generator.project import load_project
+from generator.spec.project import load_project
 from generator.render.env import duration_seconds
 from generator.render.plan import Renderer
 from generator.render.writer import split_header

@@ -272,7 +272,7 @@ def log(source, workflow, table, status, start, end, logged: datetime, message=N
 
 def healthy_log(project: Path, now: datetime) -> list[dict]:
     """A SUCCESS window ending an hour ago for every incremental and full table."""
-    from generator.project import load_project
+    from generator.spec.project import load_project
     from generator.td.status import expected_tables
 
     rows = []
@@ -386,7 +386,7 @@ PRODUCTS, VARIANTS = "shopify_v2_products", "shopify_v2_product_variants"
 
 
 def _sim_lag() -> timedelta:
-    from generator.project import load_project
+    from generator.spec.project import load_project
     from generator.render.env import duration_seconds
     from generator.resolved import resolve
 

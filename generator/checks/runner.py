@@ -113,7 +113,7 @@ def _workflows(root: Path, selection: Selection, step, cache: bool) -> list[Find
 
 def cache_folder(folder: Path) -> Path | None:
     """The findings cache of the repository holding ``folder`` (none outside one)."""
-    from ..project import find_root
+    from ..spec.project import find_root
 
     try:
         return find_root(folder) / CACHE
@@ -122,7 +122,7 @@ def cache_folder(folder: Path) -> Path | None:
 
 
 def repository_selection(root: Path) -> Selection:
-    from ..project import load_settings
+    from ..spec.project import load_settings
 
     try:
         settings = load_settings(root)

@@ -32,7 +32,7 @@ def check(ctx: CheckContext) -> list[Finding]:
 
 
 def check_repository(root: Path) -> list[Finding]:
-    from ..project import load_project
+    from ..spec.project import load_project
 
     try:
         project = load_project(root)

@@ -95,7 +95,7 @@ def _micros(fmt, located, engine) -> list[Finding]:
 
 def _fallbacks(root: Path, engine) -> list[Finding]:
     from ..errors import TdgenError
-    from ..project import load_project
+    from ..spec.project import load_project
     from ..render.plan import resolved_sources
     from .fallback import check_fallback
 

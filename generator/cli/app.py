@@ -57,7 +57,7 @@ def root_option(command):
 
 def root_of(root: str | None) -> Path:
     """The repository root: ``--root``, or the nearest folder holding tdgen.yml."""
-    from ..project import find_root
+    from ..spec.project import find_root
 
     return find_root(Path(root) if root else None)
 

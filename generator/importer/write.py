@@ -67,7 +67,7 @@ def _target(root: Path, name: str) -> Path:
 
 
 def _load_project(root: Path) -> None:
-    from ..project import load_project
+    from ..spec.project import load_project
 
     load_project(root)
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from ..errors import TemplateError
-from ..project import Project
+from ..spec.project import Project
 from ..resolved import ResolvedSource, resolve, skip_on_overtime
 
 SHARED_SQL = (

@@ -51,7 +51,7 @@ def write_guessed(root: Path, found: Guessed) -> None:
     """Write the spec with its parser; if the project no longer loads, put the old text back
     and fail."""
     from ..errors import TdgenError
-    from ..project import load_project
+    from ..spec.project import load_project
 
     old = found.spec.read_text(encoding="utf-8")
     found.spec.write_text(found.text, encoding="utf-8")

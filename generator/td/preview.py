@@ -64,7 +64,7 @@ def preview_source(root: Path, config: TdConfig, source: str, objects: list[str]
 
 
 def _source(root: Path, name: str):
-    from ..project import load_project
+    from ..spec.project import load_project
     from ..render.plan import resolved_sources
 
     project = load_project(root)

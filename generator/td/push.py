@@ -63,7 +63,7 @@ def push(root: Path, config: TdConfig, revision: str | None = None, dry_run: boo
 
     A failed pre-flight raises ``PreflightError``, except in a dry run, whose result carries
     the problems next to the files (the caller reports them and fails)."""
-    from ..project import load_settings
+    from ..spec.project import load_settings
 
     name = load_settings(root).project
     if revision is not None and not revision.strip():

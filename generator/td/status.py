@@ -332,7 +332,7 @@ def status(root: Path, config: TdConfig | None, since: timedelta, stale_after: t
            now: datetime | None = None, on_job=None, sources: list[str] | None = None,
            local: Path | None = None, rows_check: bool = False) -> StatusReport:
     """Read the project's log (on TD, or in the local engine's file ``local``) and judge it."""
-    from ..project import load_project
+    from ..spec.project import load_project
 
     project = load_project(root)
     known = sorted(s.spec.source for s in project.sources)

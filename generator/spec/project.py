@@ -7,14 +7,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import ConfigError, SpecError
-from .findings import ERROR, Finding
-from .formats import TimestampFormat, load_formats
-from .spec.checks import check_source
-from .spec.errors import schema_findings
-from .spec.model import Settings, SourceSpec
-from .spec.settings import settings_findings
-from .yamlpos import Located, load_file
+from ..errors import ConfigError, SpecError
+from ..findings import ERROR, Finding
+from ..formats import TimestampFormat, load_formats
+from .checks import check_source
+from .errors import schema_findings
+from .model import Settings, SourceSpec
+from .settings import settings_findings
+from ..yamlpos import Located, load_file
 
 SETTINGS_FILE = "tdgen.yml"
 
@@ -39,8 +39,8 @@ class Project:
 
     def require(self, names, option: str = "source") -> None:
         """``UsageError`` for the first name no spec defines, with "did you mean"."""
-        from .errors import UsageError
-        from .spec.errors import did_you_mean
+        from ..errors import UsageError
+        from .errors import did_you_mean
 
         known = sorted(s.spec.source for s in self.sources)
         for name in names:
@@ -49,7 +49,7 @@ class Project:
                                  f"{did_you_mean(name, known)} (known: {', '.join(known)})")
 
     def format_of(self, spec: SourceSpec) -> TimestampFormat | None:
-        from . import catalog
+        from .. import catalog
 
         name = spec.timestamp_format or catalog.get(spec.connector).default_format
         return self.formats.get(name) if name else None
@@ -136,7 +136,7 @@ def _unique_names(paths: list[Path], root: Path) -> list[Finding]:
 def _unique_tables(sources: list[Source], log_table: str) -> list[Finding]:
     """Every object loads its own table, and none loads the log (a full load would replace
     it, an append would mix rows into it)."""
-    from .resolved import object_tables
+    from ..resolved import object_tables
 
     seen: dict[str, tuple[str, int]] = {}
     findings = []
