@@ -31,7 +31,7 @@ from generator.spec.project import load_project
 from generator.render.env import duration_seconds
 from generator.render.plan import Renderer
 from generator.render.writer import split_header
-from generator.resolved import resolve
+from generator.spec.resolved import resolve
 from tests.digdag_env import REPO, WORKFLOWS, datasources, params
 
 SQL = WORKFLOWS / "sql"

@@ -388,7 +388,7 @@ PRODUCTS, VARIANTS = "shopify_v2_products", "shopify_v2_product_variants"
 def _sim_lag() -> timedelta:
     from generator.spec.project import load_project
     from generator.render.env import duration_seconds
-    from generator.resolved import resolve
+    from generator.spec.resolved import resolve
 
     spec = load_project(REPO).source("shopify_v2").spec
     return timedelta(seconds=duration_seconds(resolve(spec, MILLIS).lag))

@@ -136,7 +136,7 @@ def _unique_names(paths: list[Path], root: Path) -> list[Finding]:
 def _unique_tables(sources: list[Source], log_table: str) -> list[Finding]:
     """Every object loads its own table, and none loads the log (a full load would replace
     it, an append would mix rows into it)."""
-    from ..resolved import object_tables
+    from .resolved import object_tables
 
     seen: dict[str, tuple[str, int]] = {}
     findings = []

@@ -105,7 +105,7 @@ def _one(config, project, s, load, lower, upper, credentials) -> Outcome:
 def load_config_text(project, s, load, lower: datetime, upper: datetime) -> str:
     """The load config of ``load`` with the window ``[lower, upper)`` written in."""
     from ..render.plan import Renderer
-    from ..resolved import batch
+    from ..spec.resolved import batch
 
     fmt = s.format or project.formats.get("millis_z")
     b = batch(fmt, lower, upper, s.bounds)

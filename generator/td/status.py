@@ -310,7 +310,7 @@ def _instant(fmt: TimestampFormat | None, text: str, column: str,
 def expected_tables(project, sources: list[str] | None = None) -> list[ExpectedTable]:
     """Every table the project's workflows load (of ``sources`` only, if given), with its kind,
     format and allowed overlap."""
-    from ..resolved import resolve
+    from ..spec.resolved import resolve
 
     found = []
     for source in project.sources:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import catalog
-from .formats import TimestampFormat, month_batches
-from .spec.model import DataObject, SourceSpec
+from .. import catalog
+from ..formats import TimestampFormat, month_batches
+from .model import DataObject, SourceSpec
 
 
 @dataclass(frozen=True)
