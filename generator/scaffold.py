@@ -199,7 +199,7 @@ def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
 
 def scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
     """Write the spec, validate the whole project, render; on error restore the old state."""
-    from .generate import generate as run_generate
+    from .render.generate import generate as run_generate
     from .render.writer import CONFLICT, apply, changed
 
     text = scaffold_text(base, req)

@@ -23,7 +23,7 @@ def empty_repository(dest: Path) -> Path:
 def generate_and_check(root: Path) -> list:
     """Render the imported specs and return the errors ``tdgen check`` finds."""
     from generator.checks import check_repository
-    from generator.generate import generate
+    from generator.render.generate import generate
     from generator.render.writer import apply, changed
 
     _, statuses = generate(root)

@@ -20,7 +20,7 @@ from .app import CONTEXT, Command, cli, debug_option, root_of, root_option
 @root_option
 def generate(check, show_diff, dry_run, force, quiet, root) -> int:
     """Render every source into workflows/, docs/sources/ and the credentials example."""
-    from ..generate import generate_project
+    from ..render.generate import generate_project
     from .output import show_generation
 
     result = generate_project(root_of(root), force, write=not (check or dry_run),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .spec.project import Project, load_project
-from .render.plan import plan
-from .render.writer import FileStatus, compare
+from ..spec.project import Project, load_project
+from .plan import plan
+from .writer import FileStatus, compare
 
 
 def generate(root: Path, force: bool = False, progress: bool = False
@@ -17,7 +17,7 @@ def generate(root: Path, force: bool = False, progress: bool = False
     Raises ``SpecError`` (with every finding) when a spec is invalid, ``TemplateError`` when a
     template fails: in both cases nothing has been written.
     """
-    from .terminal import progress as bar
+    from ..terminal import progress as bar
 
     project = load_project(root)
     # a bar on a terminal when rendering takes a while (many sources)
@@ -37,8 +37,8 @@ def generate_project(root: Path, force: bool = False, write: bool = True,
                      progress: bool = False) -> Generation:
     """``tdgen generate``: complete a run killed while writing, compare, and (``write``, no
     conflict) write what changed."""
-    from .render.journal import recover
-    from .render.writer import CONFLICT, apply, changed
+    from .journal import recover
+    from .writer import CONFLICT, apply, changed
 
     if write:
         recover(root)  # a run killed while writing: complete its change first
