@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .errors import UsageError
-from .scaffold import ScaffoldRequest, default_objects, missing_params, parse_column
+from .render.scaffold import ScaffoldRequest, default_objects, missing_params, parse_column
 from .spec.errors import did_you_mean
 
 

@@ -69,7 +69,7 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
     Asks for what is missing only on a terminal; never overwrites a spec without --force.
     """
     from .. import catalog
-    from ..scaffold import scaffold_and_render, scaffold_request
+    from ..render.scaffold import scaffold_and_render, scaffold_request
 
     base = root_of(root)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import catalog
-from .errors import ConfigError, TdgenError, UsageError
-from .formats import load_formats
-from .render.env import make_env
-from .spec.errors import did_you_mean
+from .. import catalog
+from ..errors import ConfigError, TdgenError, UsageError
+from ..formats import load_formats
+from .env import make_env
+from ..spec.errors import did_you_mean
 
 # A file connector's parser; its columns come from --column (or `tdgen guess` later), never a
 # placeholder that would not load a real multi-column file.
@@ -199,8 +199,8 @@ def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
 
 def scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
     """Write the spec, validate the whole project, render; on error restore the old state."""
-    from .render.generate import generate as run_generate
-    from .render.writer import CONFLICT, apply, changed
+    from .generate import generate as run_generate
+    from .writer import CONFLICT, apply, changed
 
     text = scaffold_text(base, req)
     target = base / "sources" / f"{req.name}.yml"
