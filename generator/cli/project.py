@@ -78,7 +78,7 @@ def generate_source(name, connector, objects, timestamp_format, auth_id, increme
     req = scaffold_request(name, connector, objects, timestamp_format, auth_id,
                            incremental_field, params, columns)
     if interactive and catalog.get(req.connector):
-        from ..scaffold_prompt import ask_missing
+        from ..render.scaffold_prompt import ask_missing
 
         ask_missing(catalog.get(req.connector), req, click.prompt, click.echo)
     path = scaffold_and_render(base, req, force, no_render)
