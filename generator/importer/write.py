@@ -23,7 +23,7 @@ def validate(root: Path, name: str, text: str) -> list:
     from pydantic import ValidationError
 
     from ..formats import load_formats
-    from ..spec.checks import check_source
+    from ..spec.validate import check_source
     from ..spec.errors import schema_findings
     from ..spec.model import SourceSpec
     from ..yamlpos import load

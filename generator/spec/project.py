@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from ..errors import ConfigError, SpecError
 from ..findings import ERROR, Finding
 from ..formats import TimestampFormat, load_formats
-from .checks import check_source
+from .validate import check_source
 from .errors import schema_findings
 from .model import Settings, SourceSpec
 from .settings import settings_findings
