@@ -137,7 +137,7 @@ def repository_selection(root: Path) -> Selection:
 def project_selection(folder: Path) -> Selection:
     from pydantic import ValidationError
 
-    from ..spec.errors import schema_findings
+    from ..spec.diagnostics import schema_findings
     from ..spec.model import CheckSettings
     from ..yamlpos import load_file
 
@@ -168,7 +168,7 @@ def known_rules() -> set[str]:
 
 def unknown_selector(selector: str, rules: set[str]) -> str | None:
     """Why ``selector`` would select nothing, or None when it names a check or a rule."""
-    from ..spec.errors import did_you_mean
+    from ..spec.diagnostics import did_you_mean
 
     if selector in rules or re.fullmatch(r"style/[a-z0-9-]+", selector):  # yamllint's rules
         return None

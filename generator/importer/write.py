@@ -24,7 +24,7 @@ def validate(root: Path, name: str, text: str) -> list:
 
     from ..formats import load_formats
     from ..spec.validate import check_source
-    from ..spec.errors import schema_findings
+    from ..spec.diagnostics import schema_findings
     from ..spec.model import SourceSpec
     from ..yamlpos import load
 

@@ -11,7 +11,7 @@ from .. import catalog
 from ..errors import ConfigError, TdgenError, UsageError
 from ..formats import load_formats
 from .env import make_env
-from ..spec.errors import did_you_mean
+from ..spec.diagnostics import did_you_mean
 
 # A file connector's parser; its columns come from --column (or `tdgen guess` later), never a
 # placeholder that would not load a real multi-column file.

@@ -11,7 +11,7 @@ from ..errors import ConfigError, SpecError
 from ..findings import ERROR, Finding
 from ..formats import TimestampFormat, load_formats
 from .validate import check_source
-from .errors import schema_findings
+from .diagnostics import schema_findings
 from .model import Settings, SourceSpec
 from .settings import settings_findings
 from ..yamlpos import Located, load_file
@@ -40,7 +40,7 @@ class Project:
     def require(self, names, option: str = "source") -> None:
         """``UsageError`` for the first name no spec defines, with "did you mean"."""
         from ..errors import UsageError
-        from .errors import did_you_mean
+        from .diagnostics import did_you_mean
 
         known = sorted(s.spec.source for s in self.sources)
         for name in names:

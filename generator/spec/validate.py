@@ -10,7 +10,7 @@ from .. import catalog
 from ..findings import ERROR, WARNING, Finding
 from ..formats import TimestampFormat
 from ..yamlpos import Located
-from .errors import did_you_mean
+from .diagnostics import did_you_mean
 from .model import DataObject, SourceSpec
 from .names import check_names, is_placeholder_id
 

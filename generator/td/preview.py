@@ -73,7 +73,7 @@ def _source(root: Path, name: str):
 
 
 def _loads(s, objects: list[str]):
-    from ..spec.errors import did_you_mean
+    from ..spec.diagnostics import did_you_mean
 
     names = [load.name for load in s.loads]
     for name in objects:
