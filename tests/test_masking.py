@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.td import masking
-from tests.test_td_fake import API_KEY
+from tests.fake_td import API_KEY
 from tests.test_td_key_masking import repo, td_env  # noqa: F401  (the fixtures, shared)
 from tests.test_td_push import credentials, tdgen
 

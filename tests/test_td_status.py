@@ -20,7 +20,7 @@ from generator.td.status import (
     duration_text,
     parse_duration,
 )
-from tests.test_td_fake import point_env_at, running_fake, write_fast_settings
+from tests.fake_td import point_env_at, running_fake, write_fast_settings
 from tests.test_td_push import tdgen
 
 
