@@ -68,6 +68,21 @@ def test_select_and_ignore(tmp_path):
     assert rules("--ignore", "digdag/top-level-key") == {"expr/unclosed"}
 
 
+def test_an_old_rule_id_still_selects_its_rule_and_says_what_it_became(tmp_path):
+    folder = write_project(tmp_path / "p", "+a:\n  my_plugin>: x\n")
+    for old_option in (["--select", "digdag/operator"], ["--ignore", "digdag/operator"]):
+        result = run(str(folder), "--format", "json", *old_option)
+        assert result.exit_code == 0, result.output
+        rules = {f["rule"] for f in json.loads(result.stdout)}
+        assert rules == ({"digdag/unknown-operator"} if old_option[0] == "--select" else set())
+        assert (f"note: {old_option[0]} digdag/operator: this rule is now "
+                "digdag/unknown-operator; the old id is accepted until 0.2") in result.stderr
+    settings = write_project(tmp_path / "q", "+a:\n  my_plugin>: x\n")
+    (settings / ".tdgen-check.yml").write_text("ignore: [digdag/operator]\n")
+    result = run(str(settings), "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == [], result.output
+
+
 def test_project_settings_file(tmp_path):
     folder = write_project(tmp_path / "p", "meta: 1\n+a:\n  echo>: hi\n")
     (folder / ".tdgen-check.yml").write_text("ignore: [digdag/top-level-key]\nstyle: false\n")

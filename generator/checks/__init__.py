@@ -6,7 +6,7 @@ one letter from the folder it fronted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import ERROR, Finding
@@ -76,6 +76,7 @@ class CheckRun:
 
     findings: list[Finding]
     strict: bool  # warnings fail the check too
+    notes: list[str] = field(default_factory=list)  # worth saying (an old rule id), not a failure
 
     @property
     def failed(self) -> bool:
@@ -105,4 +106,7 @@ def run_check(folders: list[str], root: Path | None, select=(), ignore=(),
         if here.resolve() != root.resolve():
             rel = os.path.relpath(root, here)
             findings = [f.moved(rel + "/") for f in findings]
-    return CheckRun(findings, strict)
+    from .runner import renamed_notes
+
+    notes = renamed_notes("--select", select) + renamed_notes("--ignore", ignore)
+    return CheckRun(findings, strict, notes)

@@ -36,8 +36,9 @@ Rules (``digdag/<rule>``; ``reference/digdag-semantics.md`` sections A, B, E and
 - ``database`` (warning): TD job operators get a ``database`` in the workflow (task,
   ``_export``, or ``td.database``); otherwise it must come from a secret or ``--param``;
 - ``table``: ``td_load>`` with a YAML config gets a ``table``;
-- ``operator`` (warning): an operator Digdag and TD do not ship (a plugin the checker cannot
-  model).
+- ``unknown-operator`` (warning): an operator Digdag and TD do not ship (a plugin the checker
+  cannot model). It was ``digdag/operator``, one letter from ``digdag/operators``; the old id
+  is accepted in ``--select``/``--ignore`` until 0.2.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def _operator_task(root, dig, task: Task, ops: list[str]) -> Iterator[Finding]:
     if op in LOOP_OPS and "_do" not in config:
         yield dig.finding(task.path + (op,), rule("do-required"), f"{op} needs _do", key=True)
     if op not in KNOWN_OPS:
-        yield dig.finding(task.path + (op,), rule("operator"), f"operator {op} is not one "
+        yield dig.finding(task.path + (op,), rule("unknown-operator"), f"operator {op} is not one "
                           "Digdag or TD ships; the checker cannot model it (a plugin?)",
                           WARNING, key=True)
     if op in TD_JOB_OPS:

@@ -25,6 +25,20 @@ def check_of(rule: str) -> str:
     """The check a rule id (or a check id) belongs to."""
     return "spec" if rule in SPEC_RULES else rule.split("/")[0]
 CACHE = Path(".tdgen") / "cache"  # in the repository root, git-ignored
+# Rule ids renamed while the tool is at 0.1: the old id still selects the new rule (in options
+# and check settings) until 0.2, and the options say what it became.
+RENAMED = {"digdag/operator": "digdag/unknown-operator"}
+
+
+def canonical(selector: str) -> str:
+    """The current id of a rule or check id (an old id gives the one it became)."""
+    return RENAMED.get(selector, selector)
+
+
+def renamed_notes(option: str, selectors) -> list[str]:
+    """A note per old rule id among ``selectors``, saying what it became."""
+    return [f"{option} {s}: this rule is now {RENAMED[s]}; the old id is accepted until 0.2"
+            for s in selectors if s in RENAMED]
 
 
 @dataclass
@@ -36,6 +50,7 @@ class Selection:
 
     def wants(self, rule: str) -> bool:
         def match(selector: str) -> bool:
+            selector = canonical(selector)
             return rule == selector or check_of(rule) == selector
         if self.select and not any(match(s) for s in self.select):
             return False
@@ -170,7 +185,8 @@ def unknown_selector(selector: str, rules: set[str]) -> str | None:
     """Why ``selector`` would select nothing, or None when it names a check or a rule."""
     from ..spec.diagnostics import did_you_mean
 
-    if selector in rules or re.fullmatch(r"style/[a-z0-9-]+", selector):  # yamllint's rules
+    yamllint_rule = re.fullmatch(r"style/[a-z0-9-]+", selector)
+    if canonical(selector) in rules or yamllint_rule:
         return None
     return (f"unknown rule or check '{selector}'{did_you_mean(selector, rules)} "
             "(`tdgen check --list` lists them)")

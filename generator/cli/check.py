@@ -54,5 +54,5 @@ def check(paths, fmt, strict, select, ignore, no_style, no_cache, list_checks, r
     folders = _project_folders(paths)
     result = run_check(folders, None if folders else root_of(root), select, ignore,
                        False if no_style else None, strict, progress=True, cache=not no_cache)
-    show_check(result.findings, fmt or default_format(), click.echo)
+    show_check(result.findings, fmt or default_format(), click.echo, result.notes)
     return EXIT_FINDINGS if result.failed else EXIT_OK

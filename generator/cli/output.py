@@ -99,7 +99,9 @@ def show_generation(result, quiet: bool, show_diff: bool, check: bool, dry_run: 
         echo("dry run: nothing was written.")
 
 
-def show_check(findings: list[Finding], fmt: str, echo) -> None:
+def show_check(findings: list[Finding], fmt: str, echo, notes=()) -> None:
+    for note in notes:
+        echo(f"note: {note}", err=True)
     if findings or fmt == "json":
         echo(findings_text(findings, fmt))
     errors = sum(f.level == ERROR for f in findings)
