@@ -7,19 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from .. import catalog
 from . import objects as obj
-from .history import history_block
+from .history import history_block, parse_instant
 from .legacy import Entry, LegacyProject, LegacySource
 from .notes import ACCEPT, ALWAYS_FIXED, CARRIED, DRIFT, KEPT, Imported
 from .substitute import substitute
-
-
-def parse_instant(text) -> datetime | None:
-    """A legacy time in any of the legacy formats (naive is UTC); None if it is none."""
-    try:
-        moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def map_source(project: LegacyProject, src: LegacySource, formats: dict, now: datetime,

@@ -376,6 +376,6 @@ def _row_counter(local: Path | None, config, database: str, on_job):
         from .rows import local_counter
 
         return local_counter(SqlEngine(local), database)
-    from .ingestion_log import count_tags
+    from .rows import count_tags
 
     return lambda table, lo, hi: count_tags(config, database, table, lo, hi, on_job)
