@@ -48,7 +48,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..digdag.reader import DigFile
-from ..digdag.tree import GROUP_KEYS, Task, walk
+from ..digdag.params import GROUP_KEYS
+from ..digdag.tree import Task, walk
 from ..findings import WARNING, Finding
 from .files import ProjectFiles, expand, load_workflow, referenced_files
 from .context import PROJECT, CheckContext
