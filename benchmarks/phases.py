@@ -48,7 +48,7 @@ def main() -> None:
         from generator.checks.files import ProjectFiles
     except ImportError:  # a tdgen from before ProjectFiles: each check reads for itself
         ProjectFiles = None
-    from generator.project import load_project
+    from generator.spec.project import load_project
     from generator.render.plan import plan
     from generator.render.writer import compare
 

@@ -22,7 +22,7 @@ START = 1514764800  # 2018-01-01T00:00:00Z
 
 def _tables(repo: Path) -> list:
     sys.path.insert(0, str(repo))
-    from generator.project import load_project
+    from generator.spec.project import load_project
     from generator.td.status import expected_tables
 
     return [e for e in expected_tables(load_project(repo))

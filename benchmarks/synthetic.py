@@ -84,7 +84,7 @@ def spec_text(i: int) -> str:
             lines += [f"td_authentication_id: {auth_id(i)}", "params:",
                       f"  bucket: bucket-{i}", "  region: us-east-1"]
         lines += ["parallel: 2", "objects:"]
-        for j, obj in enumerate(objects):
+        for obj in objects:
             lines.append(f"  - name: {obj}")
             lines.append(f"    table: {name}_{obj}")
             if kind == "s3_v2":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 ERROR = "error"
 WARNING = "warning"
@@ -24,6 +24,14 @@ class Finding:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def moved(self, prefix: str) -> Finding:
+        """The same finding seen from the folder above: ``prefix`` is the folder checked, as
+        seen from there (``workflows/``); a finding about the folder itself (``.``) names it."""
+        if not prefix:
+            return self
+        prefix = prefix if prefix.endswith("/") else prefix + "/"
+        return replace(self, path=prefix + self.path if self.path != "." else prefix[:-1])
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

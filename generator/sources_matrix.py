@@ -44,3 +44,10 @@ def _cell(value) -> str:
     if isinstance(value, dict):
         return f"{value['start']}/{value['end']}"
     return "-" if value is None else str(value)
+
+
+def sources(root) -> list[dict]:
+    """``tdgen sources``: the rows of the project at ``root``."""
+    from .spec.project import load_project
+
+    return matrix(load_project(root))

@@ -22,8 +22,8 @@ def empty_repository(dest: Path) -> Path:
 
 def generate_and_check(root: Path) -> list:
     """Render the imported specs and return the errors ``tdgen check`` finds."""
-    from generator.check import check_repository
-    from generator.generate import generate
+    from generator.checks import check_repository
+    from generator.render.generate import generate
     from generator.render.writer import apply, changed
 
     _, statuses = generate(root)
@@ -32,6 +32,6 @@ def generate_and_check(root: Path) -> list:
 
 
 def load_spec(root: Path, name: str):
-    from generator.project import load_project
+    from generator.spec.project import load_project
 
     return load_project(root).source(name).spec

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.checks import digdag_rules, expressions, load_config, references, sql, style
+from generator.checks.context import PROJECT, CheckContext
+from generator.checks.registry import checks
 
 CASES_DIR = Path(__file__).parent / "cases" / "check"
-MODULES = {"digdag": digdag_rules, "expr": expressions, "sql": sql,
-           "load-config": load_config, "references": references, "style": style}
+CHECKS = {c.id: c for c in checks(PROJECT)}
 
 
 def _cases():
@@ -31,8 +31,8 @@ def write(folder: Path, files: dict[str, str]) -> None:
 @pytest.mark.parametrize("check, case", list(_cases()))
 def test_case(check, case, tmp_path):
     write(tmp_path, case["files"])
-    module = MODULES[check]
-    found = [f for f in module.check_project(tmp_path) if f.rule.split("/")[0] == check]
+    found = [f for f in CHECKS[check].run(CheckContext(tmp_path))
+             if f.rule.split("/")[0] == check]
     got = sorted([f.path, f.line, f.column, f.rule] for f in found)
     assert got == sorted(case["findings"]), "\n".join(map(str, found))
 

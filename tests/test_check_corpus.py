@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import check_digdag_project
+from generator.checks import check_digdag_project
 from generator.cli import cli
 
 # shared/ sits beside the repository (CI clones it so too); a bare clone skips these tests.

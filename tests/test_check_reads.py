@@ -89,7 +89,7 @@ def test_an_include_cycle_is_still_reported_with_a_cache(tmp_path):
 def test_project_files_load_each_workflow_once(project, monkeypatch):
     files = ProjectFiles(project)
     loads = []
-    import generator.checks.digdag_rules as rules
+    import generator.checks.files as rules
 
     real = rules.load_workflow
     monkeypatch.setattr(rules, "load_workflow", lambda *a: loads.append(a[1]) or real(*a))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check_digdag_project, check_repository
+from generator.checks import check_digdag_project, check_repository
 from generator.checks import style
 from generator.checks.runner import CACHE
 

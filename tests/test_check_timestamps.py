@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from generator.checks.timestamps import check_repository
-from generator.generate import generate
+from generator.render.generate import generate
 from generator.render.writer import apply, changed
 
 FORMAT = "templates/timestamp_formats/millis_z.yml"

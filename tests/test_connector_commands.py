@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import cli
-from tests.test_td_fake import API_KEY, fake_td, point_env_at, write_fast_settings  # noqa: F401
+from tests.fake_td import API_KEY, fake_td, point_env_at, write_fast_settings  # noqa: F401
 
 EVENTS = [("datetime", "string"), ("id", "string"), ("metric_id", "string")]
 PARSER = {"type": "csv", "delimiter": ";", "skip_header_lines": 1,

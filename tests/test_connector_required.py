@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from generator import catalog
 from generator.cli import cli
 from generator.formats import load_formats
-from generator.project import load_source
-from generator.scaffold import ScaffoldRequest, scaffold_text
+from generator.spec.project import load_source
+from generator.render.scaffold import ScaffoldRequest, scaffold_text
 from tests.test_scaffold import flags
 
 ROOT = Path(__file__).resolve().parents[1]

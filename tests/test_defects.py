@@ -14,7 +14,7 @@ from generator.catalog import get as get_connector
 from generator.digdag.evaluate import render
 from generator.digdag.reader import load_dig, workflow_files
 from generator.formats import load_formats
-from generator.project import load_project
+from generator.spec.project import load_project
 from generator.render.env import duration_seconds
 from generator.render.plan import resolved_sources
 from tests.digdag_env import REPO, WORKFLOWS, datasources, params, sources
@@ -63,7 +63,7 @@ def test_1_month_batches_are_contiguous_in_the_sources_own_format(source):
 def test_1_the_last_second_of_every_month_is_inside_a_batch():
     fmt = FORMATS["micros_no_zone"]
     rows = [(fmt.parse(a), fmt.parse(b)) for a, b, *_ in batches("klaviyo")]
-    for lower, upper in rows[:-1]:
+    for _lower, upper in rows[:-1]:
         last_second = upper - timedelta(microseconds=500_000)
         assert sum(lo <= last_second < hi for lo, hi in rows) == 1
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from generator.cli import cli
 from generator.local import fixtures as fx
 from generator.local.simulate import _period
-from generator.project import load_project
+from generator.spec.project import load_project
 from generator.render.plan import resolved_sources
 from tests.local_invariants import assert_full, assert_incremental
 
@@ -230,7 +230,7 @@ def test_run_local_subprocess_exit_codes(project):
 def test_status_rows_through_td_client_against_the_fake_td(project, monkeypatch):
     """`status --rows` on TD: one Trino query per table through td-client (the fake TD runs
     them on the local engine's file)."""
-    from tests.test_td_fake import point_env_at, running_fake, write_fast_settings
+    from tests.fake_td import point_env_at, running_fake, write_fast_settings
 
     run_local(project, "klaviyo", "--runs", "3", "--fail", "events:log_success@2", "--fresh")
     write_fast_settings(project)

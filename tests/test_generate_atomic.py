@@ -3,7 +3,6 @@ write error midway, two runs at once, a path that would leave the repository."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading

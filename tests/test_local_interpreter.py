@@ -181,7 +181,8 @@ def test_call_uses_the_called_files_folder(tmp_path):
 +sub:
   call>: common/child
 """, {"common/child.dig": "_export:\n  who: child\n+hi:\n  td>: q.sql\n  database: db\n"
-                          "  store_last_results: true\n+say:\n  echo>: ${who} ${td.last_results.v}\n",
+                          "  store_last_results: true\n+say:\n"
+                          "  echo>: ${who} ${td.last_results.v}\n",
       "common/q.sql": "SELECT 'from common' AS v\n"}))
     assert attempt.success, attempt.error
     assert echoed(lines) == ["child from common"]

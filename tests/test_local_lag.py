@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from generator.checks.sql import check_sql
-from generator.generate import generate
+from generator.render.generate import generate
 from generator.local.simulate import run_local
 from generator.render.writer import apply, changed
 from tests.conftest import copy_project

@@ -99,7 +99,7 @@ def test_plan_json():
 
 
 def test_plan_reads_the_log_from_td_through_td_client(project, monkeypatch):
-    from tests.test_td_fake import point_env_at, running_fake, write_fast_settings
+    from tests.fake_td import point_env_at, running_fake, write_fast_settings
 
     row = {"source_name": "shopify_v2", "workflow_name": "shopify_v2_ingest_inc",
            "table_name": "shopify_v2_products", "status": "SUCCESS",

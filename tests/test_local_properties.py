@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.generate import generate
+from generator.render.generate import generate
 from generator.local import fixtures as fx
 from generator.local.faults import Fault
 from generator.local.simulate import _period, run_local

@@ -8,7 +8,7 @@ import pytest
 
 from generator.local import fixtures as fx
 from generator.local.simulate import Failure, run_local
-from generator.project import load_project
+from generator.spec.project import load_project
 from generator.render.plan import resolved_sources
 from tests.conftest import REPO
 from tests.local_invariants import assert_errors_logged, assert_full, assert_incremental

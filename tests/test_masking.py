@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.td import masking
-from tests.test_td_fake import API_KEY
+from tests.fake_td import API_KEY
 from tests.test_td_key_masking import repo, td_env  # noqa: F401  (the fixtures, shared)
 from tests.test_td_push import credentials, tdgen
 
@@ -27,7 +27,7 @@ def _b64(text: str, prefix: str = "") -> str:
 
 FORMS = {
     "as is": lambda s: f"got {s} here",
-    "json escaped": lambda s: 'body {"value": "%s"}' % s.replace("\\", "\\\\"),
+    "json escaped": lambda s: 'body {{"value": "{}"}}'.format(s.replace("\\", "\\\\")),
     "url encoded": lambda s: "url ?v=" + urllib.parse.quote(s, safe=""),
     "url encoded lower hex": lambda s: "url ?v=" + urllib.parse.quote(s, safe="").lower(),
     "form encoded": lambda s: "form v=" + urllib.parse.quote_plus(s),
@@ -80,7 +80,7 @@ ECHOES = {  # a TD answer quoting the key, in the forms seen in the probes
     "near the cut": lambda k: "x" * 480 + k + "y" * 40,
     "url encoded": lambda k: "refused ?apikey=" + urllib.parse.quote(k, safe=""),
     "base64": lambda k: "refused Basic " + _b64(k, "TD1 "),
-    "json": lambda k: 'refused {"apikey": "%s"}' % k,
+    "json": lambda k: f'refused {{"apikey": "{k}"}}',
 }
 
 

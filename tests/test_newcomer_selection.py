@@ -85,7 +85,7 @@ def test_an_offset_and_an_iana_zone_are_accepted(project):
     for zone in ("+09:00", "Asia/Tokyo"):
         text = (project / "tdgen.yml").read_text()
         (project / "tdgen.yml").write_text(text.replace("timezone: UTC", f"timezone: {zone}"))
-        from generator.project import load_settings
+        from generator.spec.project import load_settings
 
         assert load_settings(project).timezone == zone
         (project / "tdgen.yml").write_text(text)

@@ -127,7 +127,7 @@ def test_check_shows_progress_on_a_terminal_and_nothing_in_a_pipe(project):
 
 
 def test_generate_of_many_sources_shows_progress_on_a_terminal(project, monkeypatch):
-    from generator.generate import generate
+    from generator.render.generate import generate
 
     for i in range(20):
         (project / "sources" / f"demo{i}.yml").write_text(

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.test_td_fake import point_env_at, running_fake, write_fast_settings
+from tests.fake_td import point_env_at, running_fake, write_fast_settings
 from tests.test_td_push import credentials, tdgen
 
 

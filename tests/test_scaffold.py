@@ -9,7 +9,7 @@ from generator import catalog
 from generator.checks.digdag_rules import check_project
 from generator.checks.sql import check_files
 from generator.cli import generate_source
-from generator.project import load_project
+from generator.spec.project import load_project
 from tests.conftest import snapshot
 
 
@@ -131,8 +131,8 @@ def test_the_next_steps_are_printed(project):
 
 
 def test_on_a_terminal_it_asks_for_what_is_missing_objects_included():
-    from generator.scaffold import ScaffoldRequest
-    from generator.scaffold_prompt import ask_missing
+    from generator.render.scaffold import ScaffoldRequest
+    from generator.render.scaffold_prompt import ask_missing
 
     answers = iter(["360360", " ", "orders, customers", "exports", "id:lng",
                     "id:long, name:string"])
@@ -153,8 +153,8 @@ def test_on_a_terminal_it_asks_for_what_is_missing_objects_included():
 
 
 def test_an_unknown_object_on_a_terminal_gets_a_did_you_mean():
-    from generator.scaffold import ScaffoldRequest
-    from generator.scaffold_prompt import _objects
+    from generator.render.scaffold import ScaffoldRequest
+    from generator.render.scaffold_prompt import _objects
 
     with pytest.raises(Exception, match="did you mean 'tickets'"):
         _objects(catalog.get("zendesk"), "tickts")

@@ -27,11 +27,11 @@ from generator.local.sqlengine import (
     parse_string_sql,
     render_instant_sql,
 )
-from generator.project import load_project
+from generator.spec.project import load_project
 from generator.render.env import duration_seconds
 from generator.render.plan import Renderer
 from generator.render.writer import split_header
-from generator.resolved import resolve
+from generator.spec.resolved import resolve
 from tests.digdag_env import REPO, WORKFLOWS, datasources, params
 
 SQL = WORKFLOWS / "sql"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_td_fake import API_KEY, point_env_at, running_fake, write_fast_settings
+from tests.fake_td import API_KEY, point_env_at, running_fake, write_fast_settings
 from tests.test_td_push import credentials, tdgen
 from tests.test_td_status import healthy_log
 

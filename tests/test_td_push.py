@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.td.push import default_revision
-from tests.test_td_fake import API_KEY, point_env_at, running_fake, write_fast_settings
+from tests.fake_td import API_KEY, point_env_at, running_fake, write_fast_settings
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from generator.td.secrets import STATE_FILE, secret_references
-from tests.test_td_fake import API_KEY, point_env_at, running_fake
+from tests.fake_td import API_KEY, point_env_at, running_fake
 from tests.test_td_push import EXAMPLE_KEYS, credentials, tdgen
 
 

@@ -20,7 +20,7 @@ from generator.td.status import (
     duration_text,
     parse_duration,
 )
-from tests.test_td_fake import point_env_at, running_fake, write_fast_settings
+from tests.fake_td import point_env_at, running_fake, write_fast_settings
 from tests.test_td_push import tdgen
 
 
@@ -272,7 +272,7 @@ def log(source, workflow, table, status, start, end, logged: datetime, message=N
 
 def healthy_log(project: Path, now: datetime) -> list[dict]:
     """A SUCCESS window ending an hour ago for every incremental and full table."""
-    from generator.project import load_project
+    from generator.spec.project import load_project
     from generator.td.status import expected_tables
 
     rows = []
@@ -386,9 +386,9 @@ PRODUCTS, VARIANTS = "shopify_v2_products", "shopify_v2_product_variants"
 
 
 def _sim_lag() -> timedelta:
-    from generator.project import load_project
+    from generator.spec.project import load_project
     from generator.render.env import duration_seconds
-    from generator.resolved import resolve
+    from generator.spec.resolved import resolve
 
     spec = load_project(REPO).source("shopify_v2").spec
     return timedelta(seconds=duration_seconds(resolve(spec, MILLIS).lag))
@@ -430,7 +430,7 @@ def simulations(tmp_path_factory):
             not any(f.endswith(f"@{r.number}") for f in failures) for r in sim.runs]
         runs = [r.log for r in sim.runs]
         sessions = []
-        for k, run in enumerate(runs, start=1):
+        for k in range(1, len(runs) + 1):
             for table in (PRODUCTS, VARIANTS):
                 log_id = log_id_of(runs, k, table)
                 assert re.fullmatch(rf"(\d+)-(\d+)-{table}", log_id), log_id

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from generator.generate import generate
+from generator.render.generate import generate
 from generator.local.simulate import run_local
 from generator.render.writer import apply, changed
 from tests.conftest import copy_project

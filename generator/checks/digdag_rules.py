@@ -36,22 +36,26 @@ Rules (``digdag/<rule>``; ``reference/digdag-semantics.md`` sections A, B, E and
 - ``database`` (warning): TD job operators get a ``database`` in the workflow (task,
   ``_export``, or ``td.database``); otherwise it must come from a secret or ``--param``;
 - ``table``: ``td_load>`` with a YAML config gets a ``table``;
-- ``operator`` (warning): an operator Digdag and TD do not ship (a plugin the checker cannot
-  model).
+- ``unknown-operator`` (warning): an operator Digdag and TD do not ship (a plugin the checker
+  cannot model). It was ``digdag/operator``, one letter from ``digdag/operators``; the old id
+  is accepted in ``--select``/``--ignore`` until 0.2.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from ..digdag.reader import DigFile, DigLoadError, ReadCache, load_dig
-from ..digdag.tree import GROUP_KEYS, Task, walk
-from ..findings import ERROR, WARNING, Finding
-from .files import ProjectFiles
+from ..digdag.reader import DigFile
+from ..digdag.params import GROUP_KEYS
+from ..digdag.tree import Task, walk
+from ..findings import WARNING, Finding
+from .files import ProjectFiles, expand, load_workflow, referenced_files
+from .context import PROJECT, CheckContext
 
 ID = "digdag"
+SCOPE = PROJECT
 TOP_KEYS = {"timezone", "_export", "schedule", "sla", "_error", "_check", "_retry", "_parallel"}
 NAME_RX = re.compile(r"^[+^][A-Za-z0-9_\-=\[\]{}%&@`,.^]*$")
 TD_JOB_OPS = {"td>", "td_load>", "td_run>", "td_ddl>", "td_for_each>", "td_wait>",
@@ -63,11 +67,14 @@ KNOWN_OPS = TD_JOB_OPS | LOOP_OPS | {
     "http_call>", "mail>", "notify>", "embulk>", "bq>", "bq_ddl>", "bq_extract>", "bq_load>",
     "gcs_wait>", "s3_wait>", "redshift>", "redshift_load>", "redshift_unload>", "pg>", "emr>",
     "param_get>", "param_set>", "ecs>", "docker>", "_type"}
-_VAR_RX = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
 def rule(name: str) -> str:
     return f"{ID}/{name}"
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.files)
 
 
 def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding]:
@@ -77,23 +84,6 @@ def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding
         dig, found = files.workflow(rel)
         findings += found if dig is None else list(check_loaded(root, dig))
     return sorted(findings)
-
-
-def load_workflow(root: Path, rel: str, reads: ReadCache | None = None
-                  ) -> tuple[DigFile | None, list[Finding]]:
-    if rel[:1].isdigit() or rel[:1] in '+^@/\\:*?"<>|':
-        return None, [Finding(rel, 1, 1, rule("workflow-name"), ERROR,
-                              f"workflow name '{rel[:-4]}' must not start with a digit or one "
-                              "of + ^ @ / \\ : * ? \" < > |")]
-    try:
-        dig = load_dig(root, rel, reads)
-    except DigLoadError as exc:
-        f = exc.finding
-        return None, [Finding(f.path, f.line, f.column, rule("load"), f.level, f.message)]
-    if not isinstance(dig.data, dict):
-        return None, [Finding(rel, 1, 1, rule("load"), ERROR,
-                              "Expected object to load Config: a workflow is a YAML mapping")]
-    return dig, []
 
 
 def check_workflow(root: Path, rel: str) -> list[Finding]:
@@ -185,7 +175,7 @@ def _operator_task(root, dig, task: Task, ops: list[str]) -> Iterator[Finding]:
     if op in LOOP_OPS and "_do" not in config:
         yield dig.finding(task.path + (op,), rule("do-required"), f"{op} needs _do", key=True)
     if op not in KNOWN_OPS:
-        yield dig.finding(task.path + (op,), rule("operator"), f"operator {op} is not one "
+        yield dig.finding(task.path + (op,), rule("unknown-operator"), f"operator {op} is not one "
                           "Digdag or TD ships; the checker cannot model it (a plugin?)",
                           WARNING, key=True)
     if op in TD_JOB_OPS:
@@ -281,28 +271,6 @@ def _td(root, dig, task: Task, op: str) -> Iterator[Finding]:
         yield from _files_exist(root, dig, task, op, command)
 
 
-def referenced_files(task: Task) -> list[str | None]:
-    """Files a task's operator reads (relative to the project; None: not known statically)."""
-    op = task.operator
-    command = task.config.get(op) if op else None
-    if not isinstance(command, str) or not command:
-        return []
-    if op == "call>":
-        command = command if command.endswith(".dig") else command + ".dig"
-    elif op == "td_load>" and not command.endswith((".yml", ".yaml", "}")):
-        return []  # a saved source's unique id, not a file
-    elif op not in ("td>", "td_wait>", "td_for_each>", "td_load>", "call>"):
-        return []
-    # an exported mapping (a per-object workflow's `datasource:`) is a list of one entry
-    known = {name: [value] for name, value in task.scope.exports.items()
-             if isinstance(value, dict)}
-    out = []
-    for name in expand(command, {**known, **task.scope.loops}):
-        out.append(None if name is None else
-                   (PurePosixPath(task.scope.workdir or ".") / name).as_posix())
-    return out
-
-
 def _required_workflows(root, dig, task: Task) -> Iterator[Finding]:
     """``require>`` runs a workflow by name: a top-level ``.dig`` of this project."""
     for name in expand(task.config["require>"], task.scope.loops):
@@ -324,24 +292,6 @@ def _files_exist(root, dig, task: Task, op: str, target: str) -> Iterator[Findin
             yield dig.finding(task.path + (op,), rule("file"), f"{rel} is outside the project")
         elif not resolved.is_file():
             yield dig.finding(task.path + (op,), rule("file"), f"file {rel} does not exist")
-
-
-def expand(target: str, loops: dict) -> list[str | None]:
-    """The names ``target`` can take: ``${var.attr}`` expanded over a known loop list."""
-    if "${" not in target:
-        return [target]
-    matches = list(_VAR_RX.finditer(target))
-    if len(matches) != 1 or "${" in _VAR_RX.sub("", target):
-        return [None]
-    var, attr = matches[0].group(1), matches[0].group(2)
-    values = loops.get(var)
-    if values is None:
-        return [None]
-    out = []
-    for item in values:
-        value = item.get(attr) if isinstance(item, dict) else None
-        out.append(None if value is None else target.replace(matches[0].group(0), str(value)))
-    return out
 
 
 def _schedule(dig: DigFile, schedule) -> Iterator[Finding]:

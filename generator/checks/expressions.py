@@ -28,10 +28,11 @@ from ..digdag.reader import DigFile
 from ..digdag.template import expressions
 from ..digdag.tree import Task, walk
 from ..findings import ERROR, WARNING, Finding
-from .digdag_rules import referenced_files
-from .files import ProjectFiles
+from .files import ProjectFiles, referenced_files
+from .context import PROJECT, CheckContext
 
 ID = "expr"
+SCOPE = PROJECT
 BUILTINS = {
     "timezone", "session_uuid", "session_id", "session_time", "session_date",
     "session_date_compact", "session_local_time", "session_tz_offset", "session_unixtime",
@@ -61,6 +62,10 @@ _ES6 = [(re.compile(r"=>"), "arrow functions"), (re.compile(r"\blet\s"), "let"),
 
 def rule(name: str) -> str:
     return f"{ID}/{name}"
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.files)
 
 
 def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding]:

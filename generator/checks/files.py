@@ -4,14 +4,22 @@ Every check walks every workflow: loading them again in each check, and the shar
 ``config/database.yml`` again in each workflow, made ``tdgen check`` slow and quadratic in the
 number of sources. One ``ProjectFiles`` per run holds the loaded workflows and the text of the
 files they name; it assumes the files do not change during the run.
+
+The files a task names (``referenced_files``) are here too: the digdag, expr, sql,
+load-config and references checks all follow them. A workflow that does not load is reported
+under the digdag check's ``load`` and ``workflow-name`` rules.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 
-from ..digdag.reader import DigFile, ReadCache, workflow_files
-from ..findings import Finding
+from ..digdag.reader import DigFile, DigLoadError, ReadCache, load_dig, workflow_files
+from ..digdag.tree import Task
+from ..findings import ERROR, Finding
+
+_VAR_RX = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
 class ProjectFiles:
@@ -31,8 +39,6 @@ class ProjectFiles:
     def workflow(self, rel: str) -> tuple[DigFile | None, list[Finding]]:
         """The workflow loaded with its includes, or None and why it does not load."""
         if rel not in self._workflows:
-            from .digdag_rules import load_workflow
-
             self._workflows[rel] = load_workflow(self.root, rel, self._reads)
         return self._workflows[rel]
 
@@ -62,3 +68,60 @@ class ProjectFiles:
                 text = None
             self._lines[rel] = text.split("\n") if text is not None else []
         return self._lines[rel]
+
+
+def load_workflow(root: Path, rel: str, reads: ReadCache | None = None
+                  ) -> tuple[DigFile | None, list[Finding]]:
+    if rel[:1].isdigit() or rel[:1] in '+^@/\\:*?"<>|':
+        return None, [Finding(rel, 1, 1, "digdag/workflow-name", ERROR,
+                              f"workflow name '{rel[:-4]}' must not start with a digit or one "
+                              "of + ^ @ / \\ : * ? \" < > |")]
+    try:
+        dig = load_dig(root, rel, reads)
+    except DigLoadError as exc:
+        f = exc.finding
+        return None, [Finding(f.path, f.line, f.column, "digdag/load", f.level, f.message)]
+    if not isinstance(dig.data, dict):
+        return None, [Finding(rel, 1, 1, "digdag/load", ERROR,
+                              "Expected object to load Config: a workflow is a YAML mapping")]
+    return dig, []
+
+
+def referenced_files(task: Task) -> list[str | None]:
+    """Files a task's operator reads (relative to the project; None: not known statically)."""
+    op = task.operator
+    command = task.config.get(op) if op else None
+    if not isinstance(command, str) or not command:
+        return []
+    if op == "call>":
+        command = command if command.endswith(".dig") else command + ".dig"
+    elif op == "td_load>" and not command.endswith((".yml", ".yaml", "}")):
+        return []  # a saved source's unique id, not a file
+    elif op not in ("td>", "td_wait>", "td_for_each>", "td_load>", "call>"):
+        return []
+    # an exported mapping (a per-object workflow's `datasource:`) is a list of one entry
+    known = {name: [value] for name, value in task.scope.exports.items()
+             if isinstance(value, dict)}
+    out = []
+    for name in expand(command, {**known, **task.scope.loops}):
+        out.append(None if name is None else
+                   (PurePosixPath(task.scope.workdir or ".") / name).as_posix())
+    return out
+
+
+def expand(target: str, loops: dict) -> list[str | None]:
+    """The names ``target`` can take: ``${var.attr}`` expanded over a known loop list."""
+    if "${" not in target:
+        return [target]
+    matches = list(_VAR_RX.finditer(target))
+    if len(matches) != 1 or "${" in _VAR_RX.sub("", target):
+        return [None]
+    var, attr = matches[0].group(1), matches[0].group(2)
+    values = loops.get(var)
+    if values is None:
+        return [None]
+    out = []
+    for item in values:
+        value = item.get(attr) if isinstance(item, dict) else None
+        out.append(None if value is None else target.replace(matches[0].group(0), str(value)))
+    return out

@@ -25,13 +25,18 @@ from .. import catalog
 from ..digdag.template import fill_samples
 from ..digdag.tree import walk
 from ..findings import ERROR, WARNING, Finding
-from .digdag_rules import referenced_files
-from .files import ProjectFiles
+from .files import ProjectFiles, referenced_files
+from .context import PROJECT, CheckContext
 
 ID = "load-config"
+SCOPE = PROJECT
 TD_MODES = {"append", "replace", "truncate"}
 COMMON_IN = {"type", "td_authentication_id", "incremental", "parser", "decoders", "columns",
              "default_timezone", "default_timestamp_format"}
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.files)
 
 
 def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding]:

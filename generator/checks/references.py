@@ -19,12 +19,17 @@ from pathlib import Path
 
 from ..digdag.tree import walk
 from ..findings import ERROR, Finding
-from ..spec.checks import _is_placeholder_id
-from .digdag_rules import referenced_files
-from .files import ProjectFiles
+from ..spec.names import is_placeholder_id
+from .files import ProjectFiles, referenced_files
+from .context import PROJECT, CheckContext
 
 ID = "references"
+SCOPE = PROJECT
 _FIELD_RX = re.compile(r"\$\{[^}]*?\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.credentials, ctx.files)
 
 
 def check_project(root: Path, credentials: Path | None = None,
@@ -96,7 +101,7 @@ def _auth_ids(root: Path, files: ProjectFiles):
                                  re.MULTILINE):
             if match.group(2) == "default" and "td_authentication_ids" not in text:
                 continue
-            if _is_placeholder_id(int(match.group(3))):
+            if is_placeholder_id(int(match.group(3))):
                 yield Finding(path.relative_to(root).as_posix(),
                               1 + text[:match.start()].count("\n") + (1 if text[match.start()]
                                                                        == "\n" else 0),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..findings import Finding
+from .context import PROJECT, CheckContext
+from .registry import Check, checks
 
-PROJECT_CHECKS = ("digdag", "expr", "sql", "load-config", "references", "style")
-REPOSITORY_CHECKS = ("spec", *PROJECT_CHECKS, "timestamp")
 PROJECT_CONFIG = ".tdgen-check.yml"
 # A rule as each check's docstring documents it: ``name``: ... or ``name`` (warning): ...
 _DOCUMENTED_RULE = re.compile(r"``([a-z][a-z0-9-]*(?:/[a-z][a-z0-9-]*)?)``"
@@ -25,6 +25,20 @@ def check_of(rule: str) -> str:
     """The check a rule id (or a check id) belongs to."""
     return "spec" if rule in SPEC_RULES else rule.split("/")[0]
 CACHE = Path(".tdgen") / "cache"  # in the repository root, git-ignored
+# Rule ids renamed while the tool is at 0.1: the old id still selects the new rule (in options
+# and check settings) until 0.2, and the options say what it became.
+RENAMED = {"digdag/operator": "digdag/unknown-operator"}
+
+
+def canonical(selector: str) -> str:
+    """The current id of a rule or check id (an old id gives the one it became)."""
+    return RENAMED.get(selector, selector)
+
+
+def renamed_notes(option: str, selectors) -> list[str]:
+    """A note per old rule id among ``selectors``, saying what it became."""
+    return [f"{option} {s}: this rule is now {RENAMED[s]}; the old id is accepted until 0.2"
+            for s in selectors if s in RENAMED]
 
 
 @dataclass
@@ -36,6 +50,7 @@ class Selection:
 
     def wants(self, rule: str) -> bool:
         def match(selector: str) -> bool:
+            selector = canonical(selector)
             return rule == selector or check_of(rule) == selector
         if self.select and not any(match(s) for s in self.select):
             return False
@@ -49,9 +64,9 @@ class Selection:
         return check not in self.ignore
 
 
-def planned(selection: Selection, checks: tuple[str, ...]) -> list[str]:
-    """The checks of ``checks`` that ``selection`` runs (for progress)."""
-    return [c for c in checks if selection.runs(c)]
+def planned(selection: Selection, scope: str | None = None) -> list[Check]:
+    """The checks (of ``scope``; all for a repository) that ``selection`` runs (for progress)."""
+    return [c for c in checks(scope) if selection.runs(c.id)]
 
 
 def run_project(folder: Path, selection: Selection | None = None,
@@ -60,59 +75,60 @@ def run_project(folder: Path, selection: Selection | None = None,
     """Every check of a Digdag project folder; paths relative to it; ``step(check)`` as each
     starts. ``cache``: the folder of the findings cache (``None``: no cache)."""
     step = step or (lambda name: None)
-    from . import digdag_rules, expressions, load_config, references, sql, style
-    from .files import ProjectFiles
-
     selection = selection or Selection()
-    files = ProjectFiles(folder)  # each workflow and file is read once for every check
-    modules = {"digdag": digdag_rules.check_project, "expr": expressions.check_project,
-               "sql": sql.check_project, "load-config": load_config.check_project,
-               "references": lambda root, files: references.check_project(root, credentials,
-                                                                          files)}
+    # each workflow and file is read once for every check
+    ctx = CheckContext(folder, credentials=credentials, cache=cache)
+    chosen = planned(selection, PROJECT)
     findings: set[Finding] = set()
     # yamllint is another process: it runs on the other core while the checks here run.
-    linting = style.start(folder, cache) if selection.runs("style") else None
+    started = [(c, c.start(ctx)) for c in chosen if c.background]
     try:
-        for name in PROJECT_CHECKS:
-            if name in modules and selection.runs(name):
-                step(name)
-                findings |= set(modules[name](folder, files))
-        if linting is not None:
-            step("style (yamllint)")
-            findings |= set(linting.findings())
+        for c in chosen:
+            if not c.background:
+                step(c.label)
+                findings |= set(c.run(ctx))
+        for c, handle in started:
+            step(c.label)
+            findings |= set(handle.findings())
     finally:
-        if linting is not None:
-            linting.stop()
+        for _c, handle in started:
+            handle.stop()
     return sorted(f for f in findings if selection.wants(f.rule))
 
 
 def run_repository(root: Path, selection: Selection | None = None, step=None,
                    cache: bool = True) -> list[Finding]:
     """Specs, the generated project under workflows/ and the timestamp contracts; ``cache``:
-    keep findings in the repository's ``.tdgen/cache/``."""
-    from . import spec, timestamps
-
+    keep findings in the repository's ``.tdgen/cache/``. The project checks run on
+    workflows/ where the first of them stands in the registry."""
     selection = selection or repository_selection(root)
     step = step or (lambda name: None)
+    ctx = CheckContext(root)
     findings: list[Finding] = []
-    if selection.runs("spec"):
-        step("spec")
-        findings += spec.check_repository(root)
-    workflows = root / "workflows"
-    if workflows.is_dir():
-        credentials = root / "credentials_ingestion.example.json"
-        findings += [_moved(f, "workflows/") for f in run_project(
-            workflows, selection, credentials if credentials.is_file() else None, step,
-            root / CACHE if cache else None)]
-    if selection.runs("timestamp"):
-        step("timestamp")
-        findings += timestamps.check_repository(root)
+    project_done = False
+    for c in checks():
+        if c.scope != PROJECT and selection.runs(c.id):
+            step(c.label)
+            findings += c.run(ctx)
+        elif c.scope == PROJECT and not project_done:
+            project_done = True
+            findings += _workflows(root, selection, step, cache)
     return sorted(f for f in set(findings) if selection.wants(f.rule))
+
+
+def _workflows(root: Path, selection: Selection, step, cache: bool) -> list[Finding]:
+    workflows = root / "workflows"
+    if not workflows.is_dir():
+        return []
+    credentials = root / "credentials_ingestion.example.json"
+    return [f.moved("workflows/") for f in run_project(
+        workflows, selection, credentials if credentials.is_file() else None, step,
+        root / CACHE if cache else None)]
 
 
 def cache_folder(folder: Path) -> Path | None:
     """The findings cache of the repository holding ``folder`` (none outside one)."""
-    from ..project import find_root
+    from ..spec.project import find_root
 
     try:
         return find_root(folder) / CACHE
@@ -120,13 +136,8 @@ def cache_folder(folder: Path) -> Path | None:
         return None
 
 
-def _moved(f: Finding, prefix: str) -> Finding:
-    return Finding(prefix + f.path if f.path != "." else prefix.rstrip("/"), f.line, f.column,
-                   f.rule, f.level, f.message)
-
-
 def repository_selection(root: Path) -> Selection:
-    from ..project import load_settings
+    from ..spec.project import load_settings
 
     try:
         settings = load_settings(root)
@@ -141,7 +152,7 @@ def repository_selection(root: Path) -> Selection:
 def project_selection(folder: Path) -> Selection:
     from pydantic import ValidationError
 
-    from ..spec.errors import schema_findings
+    from ..spec.diagnostics import schema_findings
     from ..spec.model import CheckSettings
     from ..yamlpos import load_file
 
@@ -163,18 +174,19 @@ def project_selection(folder: Path) -> Selection:
 def known_rules() -> set[str]:
     """Every check id and rule id, read from the checks' docstrings (their documentation)."""
     rules = set()
-    for check_id, module in check_modules().items():
-        rules.add(check_id)
-        for name in _DOCUMENTED_RULE.findall(module.__doc__ or ""):
-            rules.add(name if "/" in name or check_id == "spec" else f"{check_id}/{name}")
+    for c in checks():
+        rules.add(c.id)
+        for name in _DOCUMENTED_RULE.findall(c.doc):
+            rules.add(name if "/" in name or c.id == "spec" else f"{c.id}/{name}")
     return rules
 
 
 def unknown_selector(selector: str, rules: set[str]) -> str | None:
     """Why ``selector`` would select nothing, or None when it names a check or a rule."""
-    from ..spec.errors import did_you_mean
+    from ..spec.diagnostics import did_you_mean
 
-    if selector in rules or re.fullmatch(r"style/[a-z0-9-]+", selector):  # yamllint's rules
+    yamllint_rule = re.fullmatch(r"style/[a-z0-9-]+", selector)
+    if canonical(selector) in rules or yamllint_rule:
         return None
     return (f"unknown rule or check '{selector}'{did_you_mean(selector, rules)} "
             "(`tdgen check --list` lists them)")
@@ -193,21 +205,6 @@ def selector_findings(c, located, base: tuple) -> list[Finding]:
     return findings
 
 
-def moved(findings: list[Finding], prefix: str) -> list[Finding]:
-    return [_moved(f, prefix) for f in findings]
-
-
-def check_modules() -> dict:
-    """Every check module by its id, in the order they run."""
-    from . import digdag_rules, expressions, load_config, references, spec, sql, style, timestamps
-
-    modules = (spec, digdag_rules, expressions, sql, load_config, references, timestamps, style)
-    return {m.ID: m for m in modules}
-
-
 def check_docs() -> str:
     """The documentation of every check: its id and its module docstring."""
-    parts = []
-    for check_id, module in check_modules().items():
-        parts.append(f"[{check_id}] " + (module.__doc__ or "").strip())
-    return "\n\n".join(parts)
+    return "\n\n".join(f"[{c.id}] " + c.doc.strip() for c in checks())

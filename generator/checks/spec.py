@@ -20,13 +20,19 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..findings import ERROR, Finding
+from .context import REPOSITORY, CheckContext
 
 ID = "spec"
+SCOPE = REPOSITORY
 RULE_DRIFT = "spec-drift"
 
 
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_repository(ctx.root)
+
+
 def check_repository(root: Path) -> list[Finding]:
-    from ..project import load_project
+    from ..spec.project import load_project
 
     try:
         project = load_project(root)

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from ..digdag.template import fill_samples
 from ..findings import ERROR, WARNING, Finding
+from .context import PROJECT, CheckContext
 
 ID = "sql"
+SCOPE = PROJECT
 TD_FUNCTIONS = {
     "td_time_range", "td_time_parse", "td_time_string", "td_time_format", "td_time_add",
     "td_scheduled_time", "td_date_trunc", "td_interval", "td_interval_range",
@@ -100,11 +102,14 @@ def check_files(root: Path, files: list[str]) -> list[Finding]:
     return findings
 
 
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.files)
+
+
 def check_project(root: Path, files=None) -> list[Finding]:
     """Every query of every workflow: the files ``td>`` names and the inline ones."""
     from ..digdag.tree import walk
-    from .digdag_rules import referenced_files
-    from .files import ProjectFiles
+    from .files import ProjectFiles, referenced_files
 
     files = files or ProjectFiles(root)
     findings: set[Finding] = set()

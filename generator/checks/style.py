@@ -23,8 +23,10 @@ import tempfile
 from pathlib import Path
 
 from ..findings import WARNING, Finding
+from .context import PROJECT, CheckContext
 
 ID = "style"
+SCOPE = PROJECT
 CONFIG = """\
 extends: default
 yaml-files: ['*.dig', '*.yml', '*.yaml']
@@ -63,6 +65,10 @@ def yamllint_version(command: list[str]) -> str:
             pass
     return subprocess.run([*command, "--version"], capture_output=True, text=True,
                           check=False).stdout.strip()
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_project(ctx.root, ctx.cache)
 
 
 def check_project(root: Path, cache: Path | None = None) -> list[Finding]:
@@ -226,6 +232,13 @@ class Lint:
                 process.wait()
             output.close()
         self.runs = []
+
+
+LABEL = "style (yamllint)"
+
+
+def start_check(ctx: CheckContext) -> Lint:
+    return start(ctx.root, ctx.cache)
 
 
 def start(root: Path, cache: Path | None = None) -> Lint:

@@ -27,8 +27,10 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..findings import ERROR, Finding
+from .context import REPOSITORY, CheckContext
 
 ID = "timestamp"
+SCOPE = REPOSITORY
 SAMPLES = [
     datetime(2023, 9, 1, tzinfo=UTC),
     datetime(2023, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
@@ -44,6 +46,10 @@ def _truncate(instant: datetime, step: timedelta) -> datetime:
     micros = int((instant - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
     unit = int(step / timedelta(microseconds=1))
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros - micros % unit)
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    return check_repository(ctx.root)
 
 
 def check_repository(root: Path) -> list[Finding]:
@@ -77,7 +83,7 @@ def _micros(fmt, located, engine) -> list[Finding]:
             got = engine.execute(f"SELECT {fmt.sql_to_micros(literal)} AS m, "
                                  f"{fmt.sql_from_micros(str(micros + fmt.step_micros))} AS t"
                                  ).rows[0]
-        except Exception as exc:  # broken SQL: report it
+        except Exception as exc:  # noqa: BLE001 - broken SQL: report it
             got = (f"error: {exc}", None)
         expected = (micros, fmt.format(instant + fmt.precision))
         if tuple(got) != expected:
@@ -89,7 +95,7 @@ def _micros(fmt, located, engine) -> list[Finding]:
 
 def _fallbacks(root: Path, engine) -> list[Finding]:
     from ..errors import TdgenError
-    from ..project import load_project
+    from ..spec.project import load_project
     from ..render.plan import resolved_sources
     from .fallback import check_fallback
 
@@ -137,7 +143,7 @@ def _sql(fmt, located, engine) -> list[Finding]:
         expected = fmt.format(_truncate(instant, timedelta(milliseconds=1)))
         try:
             rendered = render_instant_sql(fmt, instant, engine)
-        except Exception as exc:  # the SQL itself is broken: report, do not stop
+        except Exception as exc:  # noqa: BLE001 - the SQL itself is broken: report it
             rendered = f"error: {exc}"
         if rendered != expected:
             out.append(located.finding(("sql_render",), f"{ID}/sql", f"{fmt.name}: sql_render "
@@ -146,7 +152,7 @@ def _sql(fmt, located, engine) -> list[Finding]:
             break
         try:
             back = parse_string_sql(fmt, expected, engine)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as above
             back = exc
         if back != _truncate(instant, max(fmt.precision, timedelta(milliseconds=1))):
             out.append(located.finding(("sql_parse",), f"{ID}/sql", f"{fmt.name}: sql_parse "

@@ -20,6 +20,7 @@ import yaml
 
 from ..findings import ERROR, Finding
 from ..yamlpos import compose, describe
+from .params import merge
 
 RULE = "digdag-load"
 
@@ -192,7 +193,7 @@ def _build_mapping(node, rel, path, out, root, stack) -> dict:
         if key_node.tag == "!include":
             included = _include(value_node, rel, path, out, root, stack)
             if isinstance(included, dict):
-                _deep_merge(result, included)
+                result = merge(result, included)
             continue
         if isinstance(key_node, (yaml.MappingNode, yaml.SequenceNode)):
             raise DigLoadError(Finding(*_pos(rel, key_node), RULE, ERROR,
@@ -265,16 +266,6 @@ def _normalise(parts) -> list[str]:
         elif part not in (".", ""):
             out.append(part)
     return out
-
-
-def _deep_merge(into: dict, other: dict) -> None:
-    for key, value in other.items():
-        if isinstance(into.get(key), dict) and isinstance(value, dict):
-            merged = dict(into[key])  # a copy: included data may be shared (ReadCache)
-            _deep_merge(merged, value)
-            into[key] = merged
-        else:
-            into[key] = value
 
 
 def workflow_files(root: Path) -> list[str]:

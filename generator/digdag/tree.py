@@ -3,8 +3,9 @@
 Every task (``+name``, the blocks of ``if>``/loops, ``_error`` and ``_check``) is visited once
 with the exports it inherits (``_export`` merged from the root down, includes applied), the loop
 variables defined around it, its ``_workdir``, whether it runs inside an ``_error`` subtree and
-whether its parent runs children in parallel. Checks and the local engine read tasks through
-this one walker.
+whether its parent runs children in parallel. The checks read tasks through this walker; the
+local engine runs them itself, but derives what each task sees with the same functions
+(``params.py``: ``scoped``, the merges, the control keys).
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .params import scoped
 from .reader import DigFile
-
-GROUP_KEYS = {"timezone", "schedule", "sla", "_parallel", "_background", "_after", "_error",
-              "_check", "_retry", "_export", "_secrets"}
 
 
 @dataclass
@@ -27,8 +26,7 @@ class Scope:
     secrets: set = field(default_factory=set)  # names granted with _secrets
 
     def child(self, config: dict | None = None, **changes) -> Scope:
-        exports = merge(self.exports, config.get("_export") if config else None)
-        workdir = str(exports.get("_workdir", self.workdir) or "")
+        exports, workdir = scoped(self.exports, self.workdir, config)
         secrets = set(self.secrets)
         if config and isinstance(config.get("_secrets"), dict):
             secrets |= set(config["_secrets"])
@@ -64,17 +62,6 @@ class Task:
     @property
     def children(self) -> list[str]:
         return [k for k in self.config if isinstance(k, str) and k.startswith(("+", "^"))]
-
-
-def merge(base: dict, export) -> dict:
-    out = dict(base)
-    if isinstance(export, dict):
-        for key, value in export.items():
-            if isinstance(out.get(key), dict) and isinstance(value, dict):
-                out[key] = merge(out[key], value)
-            else:
-                out[key] = value
-    return out
 
 
 def walk(dig: DigFile) -> Iterator[Task]:

@@ -35,7 +35,7 @@ def generated_configs(root: Path, results: list[Imported], texts: dict[str, str]
 def _project(root: Path, texts: dict[str, str]):
     """The imported specs alone, as a project (written or not)."""
     from ..formats import load_formats
-    from ..project import Project, Source, load_settings
+    from ..spec.project import Project, Source, load_settings
     from ..spec.model import SourceSpec
     from ..yamlpos import load
 

@@ -12,6 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 from .notes import HISTORY
 
+
+def parse_instant(text) -> datetime | None:
+    """A legacy time (ISO 8601; naive is UTC), or None when it is none."""
+    from ..durations import parse_instant as instant
+
+    try:
+        return instant(str(text))
+    except ValueError:
+        return None
+
 _MONTH = re.compile(r"(\d{4})[-_]?(\d{1,2})$")
 
 
@@ -26,8 +36,6 @@ def history_block(project, src, connector, fmt, spec: dict, log_rows: list[dict]
 
 def _start(src, fmt, spec: dict, log_rows: list[dict]) -> tuple[datetime | None, str]:
     """Where history starts (None: no history), and why."""
-    from .mapping import parse_instant
-
     loaded = _loaded_months(src.name, src.month_ranges, log_rows, parse_instant)
     if loaded:
         start = _next_month(max(loaded))

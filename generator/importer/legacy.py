@@ -81,7 +81,7 @@ def read_project(legacy_dir: Path, only: list[str] | None = None) -> LegacyProje
 
 def _require(names: list[str], known: list[str]) -> None:
     from ..errors import UsageError
-    from ..spec.errors import did_you_mean
+    from ..spec.diagnostics import did_you_mean
 
     for name in names:
         if name not in known:

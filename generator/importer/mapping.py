@@ -7,19 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from .. import catalog
 from . import objects as obj
-from .history import history_block
+from .history import history_block, parse_instant
 from .legacy import Entry, LegacyProject, LegacySource
 from .notes import ACCEPT, ALWAYS_FIXED, CARRIED, DRIFT, KEPT, Imported
 from .substitute import substitute
-
-
-def parse_instant(text) -> datetime | None:
-    """A legacy time in any of the legacy formats (naive is UTC); None if it is none."""
-    try:
-        moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def map_source(project: LegacyProject, src: LegacySource, formats: dict, now: datetime,
@@ -106,11 +97,11 @@ def _auth_ids_seen(project, src) -> list:
 
 def _real_ids(seen: list, out: Imported) -> list[int]:
     """The ids that are not placeholders; each placeholder is reported."""
-    from ..spec.checks import _is_placeholder_id
+    from ..spec.names import is_placeholder_id
 
     ids = [v for v in seen if isinstance(v, int)]
-    real = [v for v in ids if not _is_placeholder_id(v)]
-    for bad in sorted({v for v in ids if _is_placeholder_id(v)}):
+    real = [v for v in ids if not is_placeholder_id(v)]
+    for bad in sorted({v for v in ids if is_placeholder_id(v)}):
         out.fixed.add(11)
         out.note(DRIFT, f"placeholder td_authentication_id {bad}"
                  + (f"; the project's real id {real[0]} is used" if real else ""))

@@ -62,7 +62,7 @@ def report_json(results: list[Imported], written: list[str],
 
 def plan_seam_note(root, source: str) -> str | None:
     """For ``tdgen plan``: why an imported source's first windows ignore the legacy log."""
-    from ..project import load_project
+    from ..spec.project import load_project
 
     spec = load_project(root, [source]).source(source).spec
     if spec.legacy_log_before is None:

@@ -23,8 +23,8 @@ def validate(root: Path, name: str, text: str) -> list:
     from pydantic import ValidationError
 
     from ..formats import load_formats
-    from ..spec.checks import check_source
-    from ..spec.errors import schema_findings
+    from ..spec.validate import check_source
+    from ..spec.diagnostics import schema_findings
     from ..spec.model import SourceSpec
     from ..yamlpos import load
 
@@ -67,7 +67,7 @@ def _target(root: Path, name: str) -> Path:
 
 
 def _load_project(root: Path) -> None:
-    from ..project import load_project
+    from ..spec.project import load_project
 
     load_project(root)
 

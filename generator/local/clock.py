@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+from ..durations import parse_duration, parse_instant
 
-
-def parse_duration(text: str) -> timedelta:
-    """``1d``, ``6h``, ``30m``, ``1h30m`` -> a timedelta; ``ValueError`` otherwise."""
-    parts = re.findall(r"(\d+)\s*([dhms])", text.strip().lower())
-    if not parts or re.sub(r"\d+\s*[dhms]", "", text.strip().lower()).strip():
-        raise ValueError(f"'{text}' is not a duration (like 1d, 6h, 30m or 1h30m)")
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
-
-
-def parse_instant(text: str) -> datetime:
-    """An ISO 8601 instant; a naive one is UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"'{text}' is not an ISO 8601 instant (like 2026-11-22T01:00:00Z)") \
-            from None
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
-
+__all__ = ["parse_duration", "parse_instant", "session_variables"]
 
 def _variants(prefix: str, moment: datetime) -> dict:
     offset = moment.strftime("%z")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..spec.errors import did_you_mean
+from ..spec.diagnostics import did_you_mean
 
 FAULT_OPERATORS = ("td>", "td_load>", "td_ddl>", "require>", "call>")
 _FAULT = re.compile(r"([\w.-]+)(?::([\w-]+))?@(\d+)(?:#(\d+))?")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..formats import TimestampFormat, month_batches
-from ..resolved import ResolvedSource
+from ..spec.resolved import ResolvedSource
 from .clock import parse_duration
 
 

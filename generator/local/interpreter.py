@@ -24,12 +24,9 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from ..digdag.evaluate import EvaluationError, render
+from ..digdag.params import CONTROL_KEYS, merge_copy, scoped
 from ..digdag.reader import DigLoadError, load_dig
 from .operators import OperatorError, run_operator
-
-CONTROL_KEYS = {"_do", "_else_do", "_error", "_check", "_retry", "_parallel", "_background",
-                "_after", "_export", "_secrets", "timezone", "schedule", "sla", "_type"}
-
 
 # Operators whose task-level _retry re-polls the job that failed instead of running it again
 # (TDOperator keeps the submitted job id in its state params; digdag-semantics B.4).
@@ -81,16 +78,6 @@ class Context:
     error: dict | None = None  # the `error` variable inside _error subtrees
 
 
-def deep_merge(base: dict, update: dict) -> dict:
-    out = dict(base)
-    for key, value in update.items():
-        if isinstance(out.get(key), dict) and isinstance(value, dict) and key != "last_results":
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 class Interpreter:
     """Runs one attempt of a workflow of a Digdag project folder."""
 
@@ -129,8 +116,7 @@ class Interpreter:
         """Run one task (operator or group) with its _retry and _error; return its stores."""
         if not isinstance(config, dict):
             return self._failed(ctx, "task settings must be a mapping")
-        exports = deep_merge(ctx.exports, config.get("_export") or {})
-        workdir = str(exports.get("_workdir", ctx.workdir) or "")
+        exports, workdir = scoped(ctx.exports, ctx.workdir, config, merge_copy)
         inner = Context(exports, workdir, ctx.name, ctx.error)
         retries = self._retry_limit(config)
         repolls = self._is_operator(config) and bool(JOB_OPERATORS & set(config))
@@ -149,7 +135,7 @@ class Interpreter:
         if not ok and isinstance(config.get("_error"), dict):
             error = {"message": message}
             err_ctx = Context(exports, workdir, ctx.name + "^error", error)
-            self._task(config["_error"], err_ctx, deep_merge(stores, delta))
+            self._task(config["_error"], err_ctx, merge_copy(stores, delta))
         return ok, delta, message
 
     @staticmethod
@@ -183,20 +169,20 @@ class Interpreter:
             chunk = names[start:start + limit]
             results = [self._task(config[n], self._child_ctx(ctx, n), stores) for n in chunk]
             for ok, child_delta, message in results:
-                delta = deep_merge(delta, child_delta)
+                delta = merge_copy(delta, child_delta)
                 if not ok:
                     messages.append(message)
             if messages:  # a barrier: later chunks never start
                 return False, delta, messages[-1]
-            stores = deep_merge(stores, delta)
+            stores = merge_copy(stores, delta)
         return True, delta, ""
 
     def _sequential(self, config, names, ctx, stores):
         delta: dict = {}
         for name in names:
             ok, child_delta, message = self._task(config[name], self._child_ctx(ctx, name),
-                                                  deep_merge(stores, delta))
-            delta = deep_merge(delta, child_delta)
+                                                  merge_copy(stores, delta))
+            delta = merge_copy(delta, child_delta)
             if not ok:
                 return False, delta, message
         return True, delta, ""
@@ -262,12 +248,12 @@ class Interpreter:
         return values
 
     def _params(self, ctx: Context, stores: dict, local: dict) -> dict:
-        merged = deep_merge(self.params, ctx.exports)
-        merged = deep_merge(merged, stores)
-        merged = deep_merge(merged, self.builtins(ctx))
+        merged = merge_copy(self.params, ctx.exports)
+        merged = merge_copy(merged, stores)
+        merged = merge_copy(merged, self.builtins(ctx))
         if ctx.error is not None:
             merged["error"] = ctx.error
-        return deep_merge(merged, local)
+        return merge_copy(merged, local)
 
     def _evaluated(self, config: dict, ctx: Context, stores: dict) -> dict:
         """The task's merged config, each string evaluated once, in key order."""
@@ -311,7 +297,7 @@ class Interpreter:
         group: dict = {"_parallel": config.get("_parallel")} if "_parallel" in config else {}
         for i, variables in enumerate(iterations):
             body = copy.deepcopy(config.get("_do") or {})
-            body["_export"] = deep_merge(body.get("_export") or {}, variables)
+            body["_export"] = merge_copy(body.get("_export") or {}, variables)
             group[f"+{op[:-1].replace('_', '-')}-{i}"] = body
         self.records.append(TaskRecord(ctx.name, "success"))
         return self._group(group, Context(ctx.exports, ctx.workdir, ctx.name + "^sub",
@@ -327,7 +313,7 @@ class Interpreter:
             return self._failed(ctx, str(exc))
         called = dict(dig.data or {})
         folder = PurePosixPath(rel).parent.as_posix()
-        exports = deep_merge(ctx.exports, called.pop("_export", None) or {})
+        exports = merge_copy(ctx.exports, called.pop("_export", None) or {})
         if folder != ".":
             exports["_workdir"] = folder
         for key in ("timezone", "schedule", "sla"):

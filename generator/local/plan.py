@@ -95,7 +95,7 @@ def fetch_log_rows(root: Path) -> list[dict]:
     from dataclasses import asdict
     from datetime import UTC
 
-    from ..project import load_settings
+    from ..spec.project import load_settings
     from ..td.config import load_config
     from ..td.ingestion_log import fetch_log
 
@@ -108,7 +108,7 @@ def fetch_log_rows(root: Path) -> list[dict]:
 def plan(root: Path, source: str, now: datetime, runs: int = 1,
          every: timedelta = timedelta(days=1), log_rows: list[dict] | None = None,
          engine=None) -> list[ObjectPlan]:
-    from ..project import load_project
+    from ..spec.project import load_project
     from ..render.plan import resolved_sources
     from .sqlengine import SqlEngine
 

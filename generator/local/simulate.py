@@ -126,7 +126,7 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
               connector: Callable | None = None) -> Simulation:
     """``connector(engine, fixtures)`` replaces the fixture connector (a test's own model of
     a real connector)."""
-    from ..project import load_project
+    from ..spec.project import load_project
     from ..render.plan import resolved_sources
     from . import fixtures as fx
     from .connector import FixtureConnector

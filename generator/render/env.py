@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import jinja2
 import yaml
 
-_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
 def duration_seconds(text: str) -> int:
     """``1h30m`` -> 5400."""
-    return sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)([dhms])", text))
+    from ..durations import seconds
+
+    return seconds(text)
 
 
 def yaml_str(value) -> str:

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 
 from ..errors import TemplateError
-from ..project import Project
-from ..resolved import ResolvedSource, resolve, skip_on_overtime
+from ..spec.project import Project
+from ..spec.resolved import ResolvedSource, resolve, skip_on_overtime
 
 SHARED_SQL = (
     "ingestion_log_ddl", "log_ingestion_start", "log_ingestion_success", "log_ingestion_error",

@@ -155,3 +155,14 @@ def _misplaced(located: Located, at: tuple, key: bool = False) -> Finding:
                            "secrets: mapping (param: <secret key>); a secret anywhere else "
                            "would reach a connector or a column it does not belong to",
                            key=key)
+
+
+# ids people write where a TD Authentication's id belongs (the spec, database.yml, a legacy
+# project): the spec check, the references check and the importer all refuse them
+PLACEHOLDER_IDS = {0, 1, 12, 123, 1234, 12345, 123456, 1234567, 99999}
+
+
+def is_placeholder_id(value: int) -> bool:
+    """An authentication id that is a placeholder, not the number of a TD Authentication."""
+    digits = str(value)
+    return value in PLACEHOLDER_IDS or value < 100 or len(set(digits)) == 1

@@ -46,3 +46,17 @@ def guess_parser(root: Path, config: TdConfig, source: str, obj: str) -> Guessed
     yaml.safe_load(new)
     return Guessed(path, parser, new)
 
+
+def write_guessed(root: Path, found: Guessed) -> None:
+    """Write the spec with its parser; if the project no longer loads, put the old text back
+    and fail."""
+    from ..errors import TdgenError
+    from ..spec.project import load_project
+
+    old = found.spec.read_text(encoding="utf-8")
+    found.spec.write_text(found.text, encoding="utf-8")
+    try:
+        load_project(root)
+    except TdgenError:
+        found.spec.write_text(old, encoding="utf-8")
+        raise

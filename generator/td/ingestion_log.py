@@ -138,16 +138,6 @@ def fetch_log(config: TdConfig, database: str, table: str, since: datetime,
     return log_rows(columns or list(LOG_COLUMNS), rows)
 
 
-def count_tags(config: TdConfig, database: str, table: str, lo: int, hi: int,
-               on_job=None) -> dict[int, int] | None:
-    """Rows per tag (``time``) of one table between ``lo`` and ``hi`` (``status --rows``)."""
-    from .rows import tag_query
-
-    _columns, rows = run_query(config, database, table, tag_query(database, table, lo, hi),
-                               on_job)
-    return {int(tag): int(n) for tag, n in rows if tag is not None}
-
-
 def run_query(config: TdConfig, database: str, table: str, sql: str, on_job=None):
     """(column names, rows) of a Trino job on ``database`` through td-client; every failure is
     one message with the fix, the key masked."""

@@ -77,7 +77,7 @@ def preview_source(root: Path, config: TdConfig, source: str, objects: list[str]
 
 
 def _source(root: Path, name: str):
-    from ..project import load_project
+    from ..spec.project import load_project
     from ..render.plan import resolved_sources
 
     project = load_project(root)
@@ -86,7 +86,7 @@ def _source(root: Path, name: str):
 
 
 def _loads(s, objects: list[str]):
-    from ..spec.errors import did_you_mean
+    from ..spec.diagnostics import did_you_mean
 
     names = [load.name for load in s.loads]
     for name in objects:
@@ -118,7 +118,7 @@ def _one(config, project, s, load, lower, upper, credentials) -> Outcome:
 def load_config_text(project, s, load, lower: datetime, upper: datetime) -> str:
     """The load config of ``load`` with the window ``[lower, upper)`` written in."""
     from ..render.plan import Renderer
-    from ..resolved import batch
+    from ..spec.resolved import batch
 
     fmt = s.format or project.formats.get("millis_z")
     b = batch(fmt, lower, upper, s.bounds)

@@ -12,7 +12,8 @@ The pre-flight collects every problem before anything is sent:
 
 ``check_repository`` includes the drift check: the tree must be what its specs render.
 
-A failed pre-flight is a ``PreflightError`` (exit 1); nothing is uploaded.
+A failed pre-flight is a ``PreflightError`` (exit 1); nothing is uploaded. Each problem is a
+``Finding``: a check's own, or one of ``push/size``, ``push/credentials``, ``push/secret``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import EXIT_FINDINGS, TdgenError, UsageError
+from ..findings import ERROR, Finding
 from .archive import Archive, build_archive
 from .config import TdConfig
 from .workflow_api import RemoteProject, WorkflowApi
@@ -35,8 +37,8 @@ class PreflightError(TdgenError):
 
     exit_code = EXIT_FINDINGS
 
-    def __init__(self, problems: list[str]):
-        lines = "\n".join(f"  {p}" for p in problems)
+    def __init__(self, problems: list[Finding]):
+        lines = "\n".join(f"  {problem_line(p)}" for p in problems)
         super().__init__(f"pre-flight failed ({len(problems)} problem"
                          f"{'s' if len(problems) != 1 else ''}); nothing was uploaded:\n{lines}")
         self.problems = problems
@@ -51,7 +53,7 @@ class PushResult:
     dry_run: bool
     remote: RemoteProject | None = None  # what TD answered to the upload
     notes: list[str] = field(default_factory=list)  # worth saying, not a failure
-    problems: list[str] = field(default_factory=list)  # a dry run's failed pre-flight
+    problems: list[Finding] = field(default_factory=list)  # a dry run's failed pre-flight
     secrets_used: int = 0  # distinct ${secret:...} keys in the archived files
 
 
@@ -61,7 +63,7 @@ def push(root: Path, config: TdConfig, revision: str | None = None, dry_run: boo
 
     A failed pre-flight raises ``PreflightError``, except in a dry run, whose result carries
     the problems next to the files (the caller reports them and fails)."""
-    from ..project import load_settings
+    from ..spec.project import load_settings
 
     name = load_settings(root).project
     if revision is not None and not revision.strip():
@@ -84,7 +86,7 @@ def push(root: Path, config: TdConfig, revision: str | None = None, dry_run: boo
 
 
 def preflight(root: Path, config: TdConfig, archive: Archive, api: WorkflowApi | None,
-              name: str, ask_remote: bool = True) -> tuple[list[str], list[str]]:
+              name: str, ask_remote: bool = True) -> tuple[list[Finding], list[str]]:
     """(problems, notes) of the pre-flight checks.
 
     TD is asked for the project's secret keys when a key has no local value, or when
@@ -98,7 +100,18 @@ def preflight(root: Path, config: TdConfig, archive: Archive, api: WorkflowApi |
     return problems + secret_problems, list(archive.warnings) + notes
 
 
-def credential_problems(root: Path, archive: Archive) -> list[str]:
+def problem_line(f: Finding) -> str:
+    """One line of a failed pre-flight: ``size: ...``, ``secret: ...``, ``check: <finding>``."""
+    if f.rule.startswith("push/"):
+        return f"{f.rule.removeprefix('push/')}: {f.message}"
+    return f"check: {f}"
+
+
+def _problem(path: str, kind: str, message: str) -> Finding:
+    return Finding(path, 1, 1, f"push/{kind}", ERROR, message)
+
+
+def credential_problems(root: Path, archive: Archive) -> list[Finding]:
     """Files of the archive that are, or hold a value of, the credentials file."""
     import fnmatch
 
@@ -114,38 +127,42 @@ def credential_problems(root: Path, archive: Archive) -> list[str]:
     for entry in archive.entries:
         base = entry.name.rsplit("/", 1)[-1]
         if fnmatch.fnmatchcase(base, "credentials*.json"):
-            problems.append(f"credentials: {PROJECT_FOLDER}/{entry.name} would be uploaded; "
-                            "move it out of workflows/ (secrets go up with `tdgen secrets`)")
+            problems.append(_problem(f"{PROJECT_FOLDER}/{entry.name}", "credentials",
+                                     f"{PROJECT_FOLDER}/{entry.name} would be uploaded; move "
+                                     "it out of workflows/ (secrets go up with `tdgen secrets`)"))
         elif entry.kind == FILE and values:
             text = (root / PROJECT_FOLDER / entry.name).read_bytes().decode("utf-8", "replace")
             held = sorted(k for k, v in values.items() if v.strip() in text)
             if held:
-                problems.append(f"credentials: {PROJECT_FOLDER}/{entry.name} holds the value of "
-                                f"secret {', '.join(held)}; reference it as ${{secret:KEY}}")
+                problems.append(_problem(f"{PROJECT_FOLDER}/{entry.name}", "credentials",
+                                         f"{PROJECT_FOLDER}/{entry.name} holds the value of "
+                                         f"secret {', '.join(held)}; reference it as "
+                                         "${secret:KEY}"))
     return problems
 
 
-def check_problems(root: Path) -> list[str]:
-    from ..check import check_repository
+def check_problems(root: Path) -> list[Finding]:
+    from ..checks import check_repository
     from ..findings import errors
 
-    return [f"check: {f}" for f in errors(check_repository(root))]
+    return errors(check_repository(root))
 
 
-def size_problems(archive: Archive, limit: int) -> list[str]:
+def size_problems(archive: Archive, limit: int) -> list[Finding]:
     problems = []
     if archive.size > limit:
-        problems.append(f"size: the archive is {archive.size} bytes compressed, over the limit "
-                        f"of {limit} bytes")
+        problems.append(_problem(PROJECT_FOLDER, "size", f"the archive is {archive.size} bytes "
+                                 f"compressed, over the limit of {limit} bytes"))
     if archive.content_size > limit:
-        problems.append(f"size: the files total {archive.content_size} bytes, over the limit "
-                        f"of {limit} bytes (TD Workflow totals the extracted files); move large "
-                        "files out of workflows/ or list them in workflows/.digdagignore")
+        problems.append(_problem(PROJECT_FOLDER, "size", f"the files total "
+                                 f"{archive.content_size} bytes, over the limit of {limit} bytes "
+                                 "(TD Workflow totals the extracted files); move large files "
+                                 "out of workflows/ or list them in workflows/.digdagignore"))
     return problems
 
 
 def secret_check(root: Path, api: WorkflowApi | None, name: str,
-                 ask_remote: bool = True) -> tuple[list[str], list[str]]:
+                 ask_remote: bool = True) -> tuple[list[Finding], list[str]]:
     """Every referenced secret has a value locally or on TD; note keys only set locally."""
     from .secrets import CREDENTIALS_FILE, load_credentials, placeholders, secret_references
 
@@ -159,8 +176,9 @@ def secret_check(root: Path, api: WorkflowApi | None, name: str,
     remote = _remote_keys(api, name) if used and (locally_missing or ask_remote) else None
     missing = sorted(k for k in locally_missing if k not in (remote or ()))
     hint = " and is not set on TD" if api else " (TD was not asked: no API key configured)"
-    problems = [f"secret: ${{secret:{k}}} (used in {', '.join(used[k][:3])}) has no value in "
-                f"{CREDENTIALS_FILE}{hint}" for k in missing]
+    problems = [_problem(f"{PROJECT_FOLDER}/{used[k][0]}", "secret",
+                         f"${{secret:{k}}} (used in {', '.join(used[k][:3])}) has no value in "
+                         f"{CREDENTIALS_FILE}{hint}") for k in missing]
     notes = []
     unset = sorted(k for k in used if k in local and remote is not None and k not in remote)
     if unset:

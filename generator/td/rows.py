@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .ingestion_log import SUCCESS, LogRow
+from .config import TdConfig
+from .ingestion_log import SUCCESS, LogRow, run_query
 from .status_model import FULL, HISTORY, HOLE, INCREMENTAL, OVERLAP
 
 
@@ -47,6 +48,14 @@ def windows_of(exp, rows: list[LogRow]) -> list[Window]:
         seen.setdefault((row.start_time, row.end_time),
                         Window(row.start_time, row.end_time, row.records_processed or 0, tag))
     return sorted(seen.values(), key=lambda w: w.tag)
+
+
+def count_tags(config: TdConfig, database: str, table: str, lo: int, hi: int,
+               on_job=None) -> dict[int, int] | None:
+    """Rows per tag (``time``) of one table between ``lo`` and ``hi`` (``status --rows``)."""
+    _columns, rows = run_query(config, database, table, tag_query(database, table, lo, hi),
+                               on_job)
+    return {int(tag): int(n) for tag, n in rows if tag is not None}
 
 
 def tag_query(database: str, table: str, lo: int, hi: int) -> str:

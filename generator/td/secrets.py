@@ -112,7 +112,7 @@ def upload_secrets(root: Path, config: TdConfig, dry_run: bool = False, all_keys
     not uploaded (a stale or misspelt key); keys the workflows reference that the file lacks
     are reported with whether TD already has them. Values are never returned.
     """
-    from ..project import load_settings
+    from ..spec.project import load_settings
 
     credentials = load_credentials(root)
     used = secret_references(root / "workflows")

@@ -310,7 +310,7 @@ def _instant(fmt: TimestampFormat | None, text: str, column: str,
 def expected_tables(project, sources: list[str] | None = None) -> list[ExpectedTable]:
     """Every table the project's workflows load (of ``sources`` only, if given), with its kind,
     format and allowed overlap."""
-    from ..resolved import resolve
+    from ..spec.resolved import resolve
 
     found = []
     for source in project.sources:
@@ -332,7 +332,7 @@ def status(root: Path, config: TdConfig | None, since: timedelta, stale_after: t
            now: datetime | None = None, on_job=None, sources: list[str] | None = None,
            local: Path | None = None, rows_check: bool = False) -> StatusReport:
     """Read the project's log (on TD, or in the local engine's file ``local``) and judge it."""
-    from ..project import load_project
+    from ..spec.project import load_project
 
     project = load_project(root)
     known = sorted(s.spec.source for s in project.sources)
@@ -376,6 +376,6 @@ def _row_counter(local: Path | None, config, database: str, on_job):
         from .rows import local_counter
 
         return local_counter(SqlEngine(local), database)
-    from .ingestion_log import count_tags
+    from .rows import count_tags
 
     return lambda table, lo, hi: count_tags(config, database, table, lo, hi, on_job)

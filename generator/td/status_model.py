@@ -3,12 +3,10 @@ and the durations and instants its options and messages use."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from ..errors import UsageError
 from ..formats import TimestampFormat
 
 INCREMENTAL, FULL, HISTORY, UNKNOWN, WORKFLOW = ("incremental", "full", "history", "unknown",
@@ -17,8 +15,6 @@ FAILING, HOLE, OVERLAP, INVALID, STALE, OK = ("failing", "hole", "overlap", "inv
                                               "ok")
 STATES = (FAILING, HOLE, OVERLAP, INVALID, STALE, OK)  # worst first
 MAX_PROBLEMS = 20  # per table: a log of a million bad rows is not a million lines
-_DURATION = re.compile(r"^(?:\d+[dhms])+$")
-_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 @dataclass(frozen=True)
@@ -175,22 +171,17 @@ class StatusReport:
 
 
 def parse_duration(text: str, option: str = "duration") -> timedelta:
-    """``2d``, ``36h``, ``1d12h``, ``90m`` -> a timedelta."""
-    compact = text.strip().replace(" ", "")
-    if not _DURATION.match(compact):
-        raise UsageError(f"{option}: '{text}' is not a duration (like 2d, 36h, 1d12h, 90m)")
-    return timedelta(seconds=sum(int(n) * _UNITS[u]
-                                 for n, u in re.findall(r"(\d+)([dhms])", compact)))
+    """``2d``, ``36h``, ``1d12h``, ``90m`` -> a timedelta (``UsageError`` naming ``option``)."""
+    from ..durations import duration_option
+
+    return duration_option(text, option)
 
 
 def parse_now(text: str, option: str = "--now") -> datetime:
     """An ISO 8601 instant (``2026-11-03T01:00:00Z``); a naive one is UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option}: '{text}' is not an ISO 8601 instant (like "
-                         "2026-11-03T01:00:00Z)") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    from ..durations import instant_option
+
+    return instant_option(text, option)
 
 
 def duration_text(delta: timedelta) -> str:

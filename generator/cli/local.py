@@ -6,33 +6,14 @@ from pathlib import Path
 
 import click
 
-from .cli import _root, _run, cli, root_option
-
-
-def _duration(text: str):
-    from .local.clock import parse_duration
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+from ..errors import EXIT_FINDINGS, EXIT_OK
+from .app import cli, root_of, root_option
 
 
 def print_retry(line: str) -> None:
     """The engine's messages worth a user's eye while runs go on: retries, and why."""
     if ": retry " in line:
         click.echo("  " + line.rsplit("+", 1)[-1])
-
-
-def _instant(text: str | None):
-    from .local.clock import parse_instant
-
-    if text is None:
-        return None
-    try:
-        return parse_instant(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @cli.command("run-local")
@@ -58,29 +39,28 @@ def _instant(text: str | None):
 @click.option("--seed", default=7, show_default=True, help="Seed of generated fixtures.")
 @root_option
 def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, db, fresh, seed,
-              root):
+              root) -> int:
     """Run SOURCE's generated workflow on the local engine (DuckDB, fixture connector).
 
     Prints a summary per run and the resulting ingestion_log. Exits 1 when a run failed
     that no --fail asked for.
     """
-    import sys
+    from ..durations import duration_option, instant_option
+    from ..local.faults import Fault
+    from ..local.report import print_log, print_run
+    from ..local.simulate import run_local as simulate
 
-    from .local.faults import Fault
-    from .local.report import print_log, print_run
-    from .local.simulate import run_local as simulate
-
-    base = _root(root)
-    faults = [_run(Fault.parse, f) for f in fail] + [_run(Fault.parse, k, True) for k in kill]
-    sim = _run(simulate, base, source, runs, _duration(every), _instant(start),
-               Path(fixtures) if fixtures else None, faults, hist, db, fresh, seed,
-               lambda result: print_run(result, click.echo), overlap, print_retry)
+    base = root_of(root)
+    faults = [Fault.parse(f) for f in fail] + [Fault.parse(k, True) for k in kill]
+    sim = simulate(base, source, runs, duration_option(every, "--every"),
+                   instant_option(start, "--now"), Path(fixtures) if fixtures else None,
+                   faults, hist, db, fresh, seed, lambda result: print_run(result, click.echo),
+                   overlap, print_retry)
     click.echo()
     print_log(sim.log(), click.echo)
     injected = {f.run for f in faults}
     unexpected = [r for r in sim.runs if not r.success and r.number not in injected]
-    if unexpected:
-        sys.exit(1)
+    return EXIT_FINDINGS if unexpected else EXIT_OK
 
 
 @cli.command()
@@ -94,32 +74,34 @@ def run_local(source, runs, every, start, fixtures, fail, kill, overlap, hist, d
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format: the plan, or JSON.")
 @root_option
-def plan(source, now, log, td, runs, every, fmt, root):
+def plan(source, now, log, td, runs, every, fmt, root) -> None:
     """The windows the next run(s) of SOURCE will load, per object, and pending history."""
     from datetime import UTC, datetime
 
-    from .local.plan import load_log_file
-    from .local.plan import plan as make_plan
-    from .local.report import plan_json, print_plan
+    from ..durations import duration_option, instant_option
+    from ..local.plan import load_log_file
+    from ..local.plan import plan as make_plan
+    from ..local.report import plan_json, print_plan
 
-    base = _root(root)
-    moment = _instant(now) or datetime.now(UTC).replace(microsecond=0)
+    base = root_of(root)
+    moment = instant_option(now, "--now") or datetime.now(UTC).replace(microsecond=0)
     rows, engine = [], None
     if log and td:
         raise click.UsageError("--log and --td exclude each other")
     if log:
-        rows, engine = _run(load_log_file, Path(log))
+        rows, engine = load_log_file(Path(log))
     elif td:
-        from .local.plan import fetch_log_rows
+        from ..local.plan import fetch_log_rows
 
-        rows = _run(fetch_log_rows, base)
-    plans = _run(make_plan, base, source, moment, runs, _duration(every), rows, engine)
+        rows = fetch_log_rows(base)
+    plans = make_plan(base, source, moment, runs, duration_option(every, "--every"), rows,
+                      engine)
     if fmt == "json":
         click.echo(plan_json(plans))
     else:
-        from .importer.report import plan_seam_note
+        from ..importer.report import plan_seam_note
 
         print_plan(source, moment, plans, click.echo)
-        note = _run(plan_seam_note, base, source)
+        note = plan_seam_note(base, source)
         if note:
             click.echo(note)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .errors import UsageError
+from ..errors import UsageError
 from .scaffold import ScaffoldRequest, default_objects, missing_params, parse_column
-from .spec.errors import did_you_mean
+from ..spec.diagnostics import did_you_mean
 
 
 def ask_missing(connector, req: ScaffoldRequest, ask: Callable, say: Callable) -> None:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import ConfigError, SpecError
-from .findings import ERROR, Finding
-from .formats import TimestampFormat, load_formats
-from .spec.checks import check_source
-from .spec.errors import schema_findings
-from .spec.model import Settings, SourceSpec
-from .spec.settings import settings_findings
-from .yamlpos import Located, load_file
+from ..errors import ConfigError, SpecError
+from ..findings import ERROR, Finding
+from ..formats import TimestampFormat, load_formats
+from .validate import check_source
+from .diagnostics import schema_findings
+from .model import Settings, SourceSpec
+from .settings import settings_findings
+from ..yamlpos import Located, load_file
 
 SETTINGS_FILE = "tdgen.yml"
 
@@ -39,8 +39,8 @@ class Project:
 
     def require(self, names, option: str = "source") -> None:
         """``UsageError`` for the first name no spec defines, with "did you mean"."""
-        from .errors import UsageError
-        from .spec.errors import did_you_mean
+        from ..errors import UsageError
+        from .diagnostics import did_you_mean
 
         known = sorted(s.spec.source for s in self.sources)
         for name in names:
@@ -49,7 +49,7 @@ class Project:
                                  f"{did_you_mean(name, known)} (known: {', '.join(known)})")
 
     def format_of(self, spec: SourceSpec) -> TimestampFormat | None:
-        from . import catalog
+        from .. import catalog
 
         name = spec.timestamp_format or catalog.get(spec.connector).default_format
         fmt = self.formats.get(name) if name else None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _root, _run, cli, root_option
+from .app import cli, root_of, root_option
 
 
 def _auth_ids(values) -> dict:
@@ -39,12 +39,12 @@ def _auth_ids(values) -> dict:
 def import_(legacy_dir, sources, dry_run, force, auth_ids, log, diff, fmt, root):
     """Write sources/<name>.yml for each source of the legacy project LEGACY_DIR and report
     the migration: what was carried over, what was not, and what a reviewer must accept."""
-    from .importer.migrate import import_legacy
-    from .importer.report import report_json, report_text
+    from ..importer.migrate import import_legacy
+    from ..importer.report import report_json, report_text
 
-    base = _root(root)
-    migration = _run(import_legacy, base, legacy_dir, list(sources), dry_run, force,
-                      _auth_ids(auth_ids), log)
+    base = root_of(root)
+    migration = import_legacy(base, legacy_dir, list(sources), dry_run, force,
+                              _auth_ids(auth_ids), log)
     diffs = _diffs(base, migration) if diff else {}
     if fmt == "json":
         click.echo(report_json(migration.results, migration.written, diffs))
@@ -56,7 +56,7 @@ def import_(legacy_dir, sources, dry_run, force, auth_ids, log, diff, fmt, root)
 
 
 def _diffs(base: Path, migration) -> dict[str, list[str]]:
-    from .importer.diff import diff_lines, generated_configs
+    from ..importer.diff import diff_lines, generated_configs
 
-    generated = _run(generated_configs, base, migration.results, migration.texts)
+    generated = generated_configs(base, migration.results, migration.texts)
     return {r.name: diff_lines(r, generated) for r in migration.results if r.spec}

@@ -10,12 +10,11 @@ from .. import catalog
 from ..findings import ERROR, WARNING, Finding
 from ..formats import TimestampFormat
 from ..yamlpos import Located
-from .errors import did_you_mean
+from .diagnostics import did_you_mean
 from .model import DataObject, SourceSpec
-from .names import check_names
+from .names import check_names, is_placeholder_id
 
 RULE = "spec"
-PLACEHOLDER_IDS = {0, 1, 12, 123, 1234, 12345, 123456, 1234567, 99999}
 # Digdag's default limit of tasks per attempt (core/Limits.java): an attempt over it fails.
 MAX_TASKS = 1000
 # Each object's history runs as its own attempt (require>): its fixed tasks, and per month the
@@ -95,14 +94,9 @@ def _check_format(spec, connector, formats, err):
     return fmt
 
 
-def _is_placeholder_id(value: int) -> bool:
-    digits = str(value)
-    return value in PLACEHOLDER_IDS or value < 100 or len(set(digits)) == 1
-
-
 def _check_auth(spec, connector, err):
     auth_id = spec.td_authentication_id
-    if auth_id is not None and _is_placeholder_id(auth_id):
+    if auth_id is not None and is_placeholder_id(auth_id):
         yield err(("td_authentication_id",), f"td_authentication_id: {auth_id} looks like a "
                   "placeholder; use the id of the TD Authentication (Integrations Hub > "
                   "Authentications, the number in its URL)")

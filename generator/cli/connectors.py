@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
-from .cli import _root, _run, cli, root_option
-from .td.masking import mask
+from ..errors import EXIT_FINDINGS, EXIT_OK
+from .app import cli, root_of, root_option
 
 
 @cli.command()
@@ -18,26 +15,21 @@ from .td.masking import mask
               "instants; default: the last whole hour before now less the lag, or the last "
               "complete day for a connector of whole days).")
 @root_option
-def preview(source, objects, window, root) -> None:
+def preview(source, objects, window, root) -> int:
     """Send each object's load config, with a small window, to TD's connector preview.
 
     Prints the columns and a few rows; exits 1 when TD refuses a config or the object's table
     field is not among the columns (naming the object and the reason).
     """
-    from .td.config import load_config
-    from .td.preview import parse_window, preview_source
+    from ..td.config import load_config
+    from ..td.preview import parse_window, preview_source
+    from .output import show_preview
 
-    base = _root(root)
-    bounds = _run(parse_window, window) if window else None
-    outcomes = _run(preview_source, base, _run(load_config, base), source, list(objects),
-                    bounds)
-    for outcome in outcomes:
-        for line in outcome.lines:
-            click.echo(mask(line))
-        for problem in outcome.problems:
-            click.echo(mask(f"error: {problem}"), err=True)
-    if any(o.problems for o in outcomes):
-        sys.exit(1)
+    base = root_of(root)
+    bounds = parse_window(window) if window else None
+    outcomes = preview_source(base, load_config(base), source, list(objects), bounds)
+    show_preview(outcomes, click.echo)
+    return EXIT_FINDINGS if any(o.problems for o in outcomes) else EXIT_OK
 
 
 @cli.command()
@@ -51,15 +43,16 @@ def guess(source, obj, dry_run, root) -> None:
     Writes it under the object's params in sources/SOURCE.yml, the rest of the file as it was;
     review it, then run `tdgen generate`.
     """
-    from .td.config import load_config
-    from .td.guess import guess_parser
+    from ..td.config import load_config
+    from ..td.guess import guess_parser, write_guessed
+    from ..td.masking import mask
 
-    base = _root(root)
-    found = _run(guess_parser, base, _run(load_config, base), source, obj)
+    base = root_of(root)
+    found = guess_parser(base, load_config(base), source, obj)
     if dry_run:
         click.echo(mask(_parser_text(found.parser)), nl=False)
         return
-    _run(_write_validated, base, found.spec, found.text)
+    write_guessed(base, found)
     click.echo(f"wrote the parser of {obj} into {found.spec.relative_to(base)}; review it, "
                "then run `tdgen generate`")
 
@@ -68,17 +61,3 @@ def _parser_text(parser: dict) -> str:
     import yaml
 
     return yaml.safe_dump({"parser": parser}, sort_keys=False, default_flow_style=None)
-
-
-def _write_validated(root: Path, path: Path, text: str) -> None:
-    """Write the spec; if the project no longer loads, put the old text back and fail."""
-    from .errors import TdgenError
-    from .project import load_project
-
-    old = path.read_text(encoding="utf-8")
-    path.write_text(text, encoding="utf-8")
-    try:
-        load_project(root)
-    except TdgenError:
-        path.write_text(old, encoding="utf-8")
-        raise

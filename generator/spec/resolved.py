@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from . import catalog
-from .formats import TimestampFormat, month_batches
-from .spec.model import DataObject, SourceSpec
+from .. import catalog
+from ..formats import TimestampFormat, month_batches
+from .model import DataObject, SourceSpec
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import catalog
-from .errors import ConfigError, TdgenError, UsageError
-from .formats import load_formats
-from .render.env import make_env
-from .spec.errors import did_you_mean
+from .. import catalog
+from ..errors import ConfigError, TdgenError, UsageError
+from ..formats import load_formats
+from .env import make_env
+from ..spec.diagnostics import did_you_mean
 
 # A file connector's parser; its columns come from --column (or `tdgen guess` later), never a
 # placeholder that would not load a real multi-column file.
@@ -167,6 +167,26 @@ def _object(connector, req, name: str) -> dict:
             "params": params}
 
 
+def scaffold_request(name: str, connector: str | None, objects=(), timestamp_format=None,
+                     auth_id=None, incremental_field=None, params=(), columns=()
+                     ) -> ScaffoldRequest:
+    """The request ``generate-source`` options make; ``connector`` defaults to ``name`` when
+    that is a connector type. ``UsageError`` for a missing connector or a bad ``--param``."""
+    if connector is None:
+        if not catalog.get(name):
+            raise UsageError(f"'{name}' is not a connector type; pass --connector (one of "
+                             f"{', '.join(sorted(catalog.CONNECTORS))})")
+        connector = name
+    pairs = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param {item}: expected KEY=VALUE")
+        pairs[key] = value
+    return ScaffoldRequest(name, connector, list(objects), timestamp_format, auth_id,
+                           incremental_field, pairs, list(columns))
+
+
 def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
     target = root / "sources" / f"{name}.yml"
     if target.exists() and not force:
@@ -180,7 +200,7 @@ def write_spec(root: Path, name: str, text: str, force: bool) -> Path:
 def scaffold_and_render(base: Path, req, force: bool, no_render: bool) -> Path:
     """Write the spec, validate the whole project, render; on error restore the old state."""
     from .generate import generate as run_generate
-    from .render.writer import CONFLICT, apply, changed
+    from .writer import CONFLICT, apply, changed
 
     text = scaffold_text(base, req)
     target = base / "sources" / f"{req.name}.yml"
