@@ -44,7 +44,7 @@ SECOND = timedelta(seconds=1)
 def _rows() -> list[dict]:
     """Events at every day boundary, a second before it, noon, and the DST change's edges."""
     instants = []
-    for day, midnight in MIDNIGHT.items():
+    for midnight in MIDNIGHT.values():
         instants += [midnight, midnight - SECOND, midnight + timedelta(hours=12)]
     instants += [datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC),  # 01:59:59 CET
                  datetime(2024, 3, 31, 1, 0, 0, tzinfo=UTC)]  # 03:00:00 CEST

@@ -2,11 +2,11 @@
 
 It reads the rendered load config as the real connector would: the connector type, the object
 (its object parameter, the table in a BigQuery query, or the file path prefix), the window
-(start and end parameters, a first day and a number of days, or the ``WHERE`` of the query) and the field the connector filters
-on; it returns the fixture rows of that object inside the window, adds ``time`` as the
-``add_time`` filter does (upload time), and writes them with ``out.mode`` (append, replace,
-truncate). A window bound that is not in the object's timestamp format fails the load, as a
-connector rejects it.
+(start and end parameters, a first day and a number of days, or the ``WHERE`` of the query)
+and the field the connector filters on; it returns the fixture rows of that object inside the
+window, adds ``time`` as the ``add_time`` filter does (upload time), and writes them with
+``out.mode`` (append, replace, truncate). A window bound that is not in the object's timestamp
+format fails the load, as a connector rejects it.
 """
 
 from __future__ import annotations
