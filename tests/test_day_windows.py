@@ -20,7 +20,7 @@ from generator.cli import generate_source
 from generator.local.connector import ConnectorError, FixtureConnector, read_request
 from generator.local.plan import plan
 from generator.local.simulate import run_local
-from generator.project import load_project
+from generator.spec.project import load_project
 from generator.render.plan import resolved_sources
 from generator.td.ingestion_log import LogRow
 from generator.td.status import analyse, expected_tables
@@ -167,7 +167,7 @@ def test_status_and_plan_see_day_windows_as_contiguous(berlin, tmp_path):
 def test_history_batches_are_months_of_whole_days_in_the_zone(berlin):
     project = load_project(berlin)
     src = next(s for s in resolved_sources(project) if s.name == "mx")
-    from generator.resolved import batch
+    from generator.spec.resolved import batch
 
     fmt = src.format
     first = batch(fmt, MIDNIGHT["2024-03-28"], fmt.parse("2024-04-01"), src.bounds)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .. import catalog
-from .fixtures import LINE_KEY, VISIBLE_AT  # fixture columns, never loaded
+from .fixtures import LINE_KEY, VISIBLE_AT, days_selector  # fixture columns, never loaded
 
 _Q = "[`\"]?"  # a name, quoted with backticks (BigQuery, MySQL) or double quotes, or bare
 _QUERY_RX = re.compile(
@@ -104,11 +104,6 @@ def _read_days(connector, source: dict) -> Request:
     request.start_inclusive = _inclusive(bounds and bounds.start, True)
     request.end_inclusive = _inclusive(bounds and bounds.end, False)
     return request
-
-
-def days_selector(connector) -> str:
-    """The fixture object of a day connector that names no object in its config."""
-    return connector.objects[0] if connector.objects else connector.type
 
 
 def _read_query(connector, source: dict) -> Request:

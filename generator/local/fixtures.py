@@ -154,10 +154,13 @@ def build(sources: list[ResolvedSource], period: tuple[datetime, datetime],
     return FixtureSet(objects)
 
 
+def days_selector(connector) -> str:
+    """The fixture object of a day connector that names no object in its config."""
+    return connector.objects[0] if connector.objects else connector.type
+
+
 def _selector(s: ResolvedSource, load, secrets: dict) -> str:
     if s.connector.window.style == "days" and not s.connector.object_param:
-        from .connector import days_selector
-
         return days_selector(s.connector)
     if s.connector.window.style == "none":
         key = load.secrets.get("path_prefix")
