@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from generator import catalog
 from generator.cli import cli
-from generator.formats import load_formats
+from generator.timestamp_formats import load_formats
 from generator.spec.project import load_source
 from generator.render.scaffold import ScaffoldRequest, scaffold_text
 from tests.test_scaffold import flags

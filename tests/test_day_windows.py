@@ -173,7 +173,7 @@ def test_history_batches_are_months_of_whole_days_in_the_zone(berlin):
     first = batch(fmt, MIDNIGHT["2024-03-28"], fmt.parse("2024-04-01"), src.bounds)
     assert (first.start, first.end, first.days) == ("2024-03-28", "2024-04-01", 4)
     assert first.end_unixtime == int(MIDNIGHT["2024-04-01"].timestamp())
-    from generator.formats import month_batches
+    from generator.timestamp_formats import month_batches
 
     months = month_batches(fmt.parse("2024-02-15"), fmt.parse("2024-05-01"), fmt.zone)
     assert [fmt.format(u) for _, u in months] == ["2024-03-01", "2024-04-01", "2024-05-01"]

@@ -13,7 +13,7 @@ import yaml
 from generator.catalog import get as get_connector
 from generator.digdag.evaluate import render
 from generator.digdag.reader import load_dig, workflow_files
-from generator.formats import load_formats
+from generator.timestamp_formats import load_formats
 from generator.spec.project import load_project
 from generator.render.env import duration_seconds
 from generator.render.plan import resolved_sources

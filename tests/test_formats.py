@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import ConfigError
-from generator.formats import load_formats, month_batches
+from generator.timestamp_formats import load_formats, month_batches
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = load_formats(REPO / "templates" / "timestamp_formats", REPO)

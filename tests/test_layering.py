@@ -13,7 +13,7 @@ MAX_LINES = 400
 # lowest first; a module belongs to the first layer one of whose prefixes it starts with
 LAYERS = [
     ("building blocks", ("generator.errors", "generator.findings", "generator.catalog",
-                         "generator.connectors", "generator.formats", "generator.yamlpos",
+                         "generator.connectors", "generator.timestamp_formats", "generator.yamlpos",
                          "generator.yamlbounds", "generator.durations", "generator.terminal")),
     ("digdag", ("generator.digdag",)),
     ("spec", ("generator.spec",)),

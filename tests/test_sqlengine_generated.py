@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from generator.digdag.evaluate import render
-from generator.formats import load_formats
+from generator.timestamp_formats import load_formats
 from generator.local.sqlengine import (
     SqlEngine,
     SqlEngineError,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import UsageError
-from generator.formats import load_formats
+from generator.timestamp_formats import load_formats
 from generator.td.ingestion_log import ERROR, STARTED, SUCCESS, LogRow, log_query
 from generator.td.status import (
     FULL,

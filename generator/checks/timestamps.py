@@ -53,7 +53,7 @@ def check(ctx: CheckContext) -> list[Finding]:
 
 
 def check_repository(root: Path) -> list[Finding]:
-    from ..formats import load_formats
+    from ..timestamp_formats import load_formats
     from ..yamlpos import load_file
 
     folder = root / "templates" / "timestamp_formats"

@@ -34,7 +34,7 @@ def generated_configs(root: Path, results: list[Imported], texts: dict[str, str]
 
 def _project(root: Path, texts: dict[str, str]):
     """The imported specs alone, as a project (written or not)."""
-    from ..formats import load_formats
+    from ..timestamp_formats import load_formats
     from ..spec.project import Project, Source, load_settings
     from ..spec.model import SourceSpec
     from ..yamlpos import load

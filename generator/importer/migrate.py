@@ -20,7 +20,7 @@ class Migration:
 def import_legacy(root: Path, legacy_dir: Path, only: list[str] | None = None,
                   dry_run: bool = False, force: bool = False, auth_ids: dict | None = None,
                   log_file: Path | None = None, now: datetime | None = None) -> Migration:
-    from ..formats import load_formats
+    from ..timestamp_formats import load_formats
     from .legacy import read_project
     from .mapping import map_source
     from .write import spec_text

@@ -22,7 +22,7 @@ def validate(root: Path, name: str, text: str) -> list:
     """The errors the project's spec loader finds in ``text`` as ``sources/<name>.yml``."""
     from pydantic import ValidationError
 
-    from ..formats import load_formats
+    from ..timestamp_formats import load_formats
     from ..spec.validate import check_source
     from ..spec.diagnostics import schema_findings
     from ..spec.model import SourceSpec

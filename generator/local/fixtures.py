@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..formats import TimestampFormat, month_batches
+from ..timestamp_formats import TimestampFormat, month_batches
 from ..spec.resolved import ResolvedSource
 from .clock import parse_duration
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import catalog
 from ..errors import ConfigError, TdgenError, UsageError
-from ..formats import load_formats
+from ..timestamp_formats import load_formats
 from .env import make_env
 from ..spec.diagnostics import did_you_mean
 

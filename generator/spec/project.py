@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from ..errors import ConfigError, SpecError
 from ..findings import ERROR, Finding
-from ..formats import TimestampFormat, load_formats
+from ..timestamp_formats import TimestampFormat, load_formats
 from .validate import check_source
 from .diagnostics import schema_findings
 from .model import Settings, SourceSpec

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .. import catalog
-from ..formats import TimestampFormat, month_batches
+from ..timestamp_formats import TimestampFormat, month_batches
 from .model import DataObject, SourceSpec
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from .. import catalog
 from ..findings import ERROR, WARNING, Finding
-from ..formats import TimestampFormat
+from ..timestamp_formats import TimestampFormat
 from ..yamlpos import Located
 from .diagnostics import did_you_mean
 from .model import DataObject, SourceSpec
@@ -251,7 +251,7 @@ def _check_times(spec: SourceSpec, fmt: TimestampFormat | None, err):
 
 
 def _check_history_length(spec, h_start, h_end, err):
-    from ..formats import month_batches
+    from ..timestamp_formats import month_batches
 
     months = len(month_batches(h_start, h_end))
     if months > MAX_HISTORY_MONTHS:

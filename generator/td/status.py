@@ -33,7 +33,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from ..errors import UsageError
-from ..formats import TimestampFormat
+from ..timestamp_formats import TimestampFormat
 from .config import TdConfig
 from .ingestion_log import ERROR, STARTED, SUCCESS, LogRow, fetch_log, read_local_log
 from .status_model import (  # noqa: F401  (the public names of status, re-exported)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from ..formats import TimestampFormat
+from ..timestamp_formats import TimestampFormat
 
 INCREMENTAL, FULL, HISTORY, UNKNOWN, WORKFLOW = ("incremental", "full", "history", "unknown",
                                                  "workflow")
