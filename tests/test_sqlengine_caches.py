@@ -165,3 +165,26 @@ def test_the_clock_is_filled_when_the_statement_runs(engine):
     assert later == [("2026-11-02 00:00:00.001 UTC", "2026-11-02",
                       "2026-11-02 00:00:00.001500")]
     assert engine.translate(sql, now=NOW) == translations(sql)
+
+
+NAMED = ("SELECT '{t}' AS t, (SELECT count(*) FROM src.{t} AS x WHERE x.{c} >= 0) AS n, "
+         "l.log_id FROM src.log AS l WHERE l.table_name = '{t}'")
+
+
+def test_statements_that_differ_in_a_table_name_share_a_template(engine):
+    engine.append_rows("src", "log", [{"table_name": "a", "log_id": "x", "time": 5}])
+    for t in ("ta", "tb", "tc", "td", "time", "select", "Te"):
+        engine.append_rows("src", t, [{"v": 1, "time": 3}])
+    for t in ("ta", "tb"):
+        engine.execute(NAMED.format(t=t, c="v"), now=NOW)
+    assert served(engine, NAMED.format(t="tc", c="v"))
+    for t in ("tc", "td"):
+        sql = NAMED.format(t=t, c="v")
+        assert engine.translate(sql, now=NOW) == translations(sql)
+    # names sqlglot or the rewrite reads (``time``, keywords) or writes back otherwise (upper
+    # case) are never served; as a column, ``time`` is translated differently
+    for t, c in (("tc", "time"), ("time", "v"), ("select", "v"), ("Te", "v")):
+        sql = NAMED.format(t=t, c=c)
+        assert not served(engine, sql)
+    sql = NAMED.format(t="tc", c="time")
+    assert engine.translate(sql, now=NOW) == translations(sql)
