@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..digdag.reader import ReadCache
 from ..errors import ConfigError, UsageError
 from .faults import Fault, Turnstile, validate_faults
 from .interpreter import Interpreter, Session
@@ -39,6 +40,8 @@ class Services:
     runs_of: dict = field(default_factory=dict)  # session id -> the run it belongs to
     turnstile: Turnstile | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # the workflow files, parsed once for every run (they do not change during run-local)
+    reads: ReadCache = field(default_factory=ReadCache)
 
     def next_job_id(self) -> int:
         with self.lock:
