@@ -55,7 +55,11 @@ def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | N
     samples: dict[tuple[str, str], list] = {(name, key): [] for name, key, _, _ in jobs}
     for turn in range(times + 1):
         for name, key, command, tree in jobs:
-            env = {**os.environ, "PYTHONPATH": str(tree)}
+            # bytecode is written by the untimed first turn and used after it, as a user's
+            # installation has it (an environment with PYTHONDONTWRITEBYTECODE would make
+            # every run compile every module again)
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            env["PYTHONPATH"] = str(tree)
             kept = _put_aside(tree) if key.endswith("_cold") else None
             if turn:  # the first turn compiles each tree's bytecode: not timed
                 samples[name, key].append(measure(command, tree, 1, env=env)[0])

@@ -2,8 +2,9 @@
 
 One JSON file in the repository's ``.tdgen/cache/`` (git-ignored, beside yamllint's findings)
 per *translator*: the file's name is a hash of this cache's format, sqlglot's version and the
-bytes of every module of the translation (``generator/local/sql_*.py``), so a change of any of
-them starts another file and an entry can never answer for other code. Inside, each entry is
+bytes of every module of the translation (``generator/local/sql_*.py`` and ``sqlengine.py``, which decides
+what is kept), so a change of any of them starts another file and an entry can never answer
+for other code. Inside, each entry is
 keyed by the SHA-256 of what the translation depends on: the statement's text and database,
 and the clock (``now``, ``TD_SCHEDULED_TIME``) when the rewrite read it. Splits of a text into
 statements are kept the same way. An entry that is not what this code writes is ignored; so is
@@ -36,14 +37,28 @@ def translator_key() -> str:
         digest = hashlib.sha256(f"{FORMAT}\0".encode())
         spec = find_spec("sqlglot")  # its version, without importing it
         origin = Path(spec.origin).parent if spec and spec.origin else None
-        for path in ([origin / "_version.py"] if origin else []) + sorted(
-                Path(__file__).parent.glob("sql_*.py")):
+        for path in ([origin / "_version.py"] if origin else []) + _translator_files():
             try:
                 digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
             except OSError:
                 digest.update(path.name.encode() + b"\0missing\0")
         _translator_key = digest.hexdigest()
     return _translator_key
+
+
+def _translator_files() -> list[Path]:
+    """The source files of every module that makes or keeps a translation: this package's
+    ``sql_*.py`` and ``sqlengine.py``, and wherever the modules the translation imports
+    live (should they move)."""
+    from . import (sql_functions, sql_macros, sql_patterns, sql_rewrite, sql_statements,
+                   sql_td, sql_templates, sql_types, sqlengine)
+
+    modules = (sql_functions, sql_macros, sql_patterns, sql_rewrite, sql_statements, sql_td,
+               sql_templates, sql_types, sqlengine)
+    here = Path(__file__).parent
+    files = {Path(m.__file__) for m in modules} | set(here.glob("sql_*.py")) | {
+        Path(__file__)}
+    return sorted(files)
 
 
 def disabled() -> bool:
