@@ -188,3 +188,26 @@ def test_statements_that_differ_in_a_table_name_share_a_template(engine):
         assert not served(engine, sql)
     sql = NAMED.format(t="tc", c="time")
     assert engine.translate(sql, now=NOW) == translations(sql)
+
+
+def test_the_first_template_lifts_every_literal_it_can(engine):
+    # texts 1 and 2 differ only in the id; the third differs in the status too: one template
+    # serves it (every literal lifted and checked), exactly as a fresh engine translates it
+    sql = ("INSERT INTO src.log (log_id, status, n, time) VALUES ('{id}', '{status}', {n}, "
+           "CAST(to_unixtime(current_timestamp) AS bigint))")
+    engine.execute("CREATE TABLE log (log_id varchar, status varchar, n bigint, time bigint)",
+                   now=NOW)
+    for i in (1, 2):
+        engine.execute(sql.format(id=f"a{i}", status="STARTED", n=1), now=NOW)
+    third = sql.format(id="a3", status="SUCCESS", n=42)
+    assert served(engine, third)
+    assert engine.translate(third, now=NOW) == translations(third)
+    # a literal the rewrite reads (a format pattern) refuses the wide template; the slots
+    # that differ are still templated
+    fmt = "SELECT format_datetime(current_timestamp, '{p}') AS d, '{id}' AS id"
+    for i in (1, 2):
+        engine.execute(fmt.format(p="yyyy-MM-dd", id=f"x{i}"), now=NOW)
+    assert served(engine, fmt.format(p="yyyy-MM-dd", id="x3"))
+    assert not served(engine, fmt.format(p="HH:mm", id="x3"))
+    assert engine.translate(fmt.format(p="HH:mm", id="x4"), now=NOW) == \
+        translations(fmt.format(p="HH:mm", id="x4"))

@@ -6,7 +6,9 @@ literals in the same places. ``Templates`` learns this from the translator itsel
 *shape* (the text with every string and integer literal cut out, and the database):
 
 1. two texts of one shape were translated, and their literals differ at some places (the
-   *lifted* slots; the other literals must be equal to be served);
+   *lifted* slots; the other literals must be equal to be served); the first template of a
+   shape first lifts every literal and name a sentinel may stand for, and only if that is
+   refused the slots that differ;
 2. the statement is translated again with a unique sentinel in every lifted slot; where each
    sentinel comes out in the DuckDB SQL is where that slot's literal goes (a *template*);
 3. the template must rebuild both real translations exactly, and two more probes (numbers 0
@@ -141,6 +143,20 @@ class Templates:
         lifted = frozenset(lifted)
         if not lifted or lifted in shape.refused:
             return
+        if not shape.templates and not shape.refused:
+            # first try: every literal and name a sentinel can stand for, so that slots
+            # which differ only in later texts (a session id, a count, a table) need no
+            # template of their own; the same checks apply, and a refusal falls back to
+            # the slots that differ
+            wide = lifted | {i for i, v in enumerate(values) if _kind(v) in "'0a"
+                             and not _named(v) and not _named(last[0][i])}
+            if wide != lifted:
+                template = _make(pieces, values, frozenset(wide), [last, (values, found)],
+                                 translate)
+                if template is not None:
+                    shape.templates.append(template)
+                    return
+                shape.refused.add(frozenset(wide))
         template = _make(pieces, values, lifted, [last, (values, found)], translate)
         if template is None:
             shape.refused.add(lifted)
