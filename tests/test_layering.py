@@ -14,7 +14,8 @@ MAX_LINES = 400
 LAYERS = [
     ("building blocks", ("generator.errors", "generator.findings", "generator.catalog",
                          "generator.connectors", "generator.timestamp_formats", "generator.yamlpos",
-                         "generator.yamlbounds", "generator.durations", "generator.terminal")),
+                         "generator.yamlbounds", "generator.durations", "generator.terminal",
+                         "generator.cache")),
     ("digdag", ("generator.digdag",)),
     ("spec", ("generator.spec",)),
     ("commands' libraries", ("generator.render", "generator.checks", "generator.local",

@@ -165,3 +165,49 @@ def test_the_clock_is_filled_when_the_statement_runs(engine):
     assert later == [("2026-11-02 00:00:00.001 UTC", "2026-11-02",
                       "2026-11-02 00:00:00.001500")]
     assert engine.translate(sql, now=NOW) == translations(sql)
+
+
+NAMED = ("SELECT '{t}' AS t, (SELECT count(*) FROM src.{t} AS x WHERE x.{c} >= 0) AS n, "
+         "l.log_id FROM src.log AS l WHERE l.table_name = '{t}'")
+
+
+def test_statements_that_differ_in_a_table_name_share_a_template(engine):
+    engine.append_rows("src", "log", [{"table_name": "a", "log_id": "x", "time": 5}])
+    for t in ("ta", "tb", "tc", "td", "time", "select", "Te"):
+        engine.append_rows("src", t, [{"v": 1, "time": 3}])
+    for t in ("ta", "tb"):
+        engine.execute(NAMED.format(t=t, c="v"), now=NOW)
+    assert served(engine, NAMED.format(t="tc", c="v"))
+    for t in ("tc", "td"):
+        sql = NAMED.format(t=t, c="v")
+        assert engine.translate(sql, now=NOW) == translations(sql)
+    # names sqlglot or the rewrite reads (``time``, keywords) or writes back otherwise (upper
+    # case) are never served; as a column, ``time`` is translated differently
+    for t, c in (("tc", "time"), ("time", "v"), ("select", "v"), ("Te", "v")):
+        sql = NAMED.format(t=t, c=c)
+        assert not served(engine, sql)
+    sql = NAMED.format(t="tc", c="time")
+    assert engine.translate(sql, now=NOW) == translations(sql)
+
+
+def test_the_first_template_lifts_every_literal_it_can(engine):
+    # texts 1 and 2 differ only in the id; the third differs in the status too: one template
+    # serves it (every literal lifted and checked), exactly as a fresh engine translates it
+    sql = ("INSERT INTO src.log (log_id, status, n, time) VALUES ('{id}', '{status}', {n}, "
+           "CAST(to_unixtime(current_timestamp) AS bigint))")
+    engine.execute("CREATE TABLE log (log_id varchar, status varchar, n bigint, time bigint)",
+                   now=NOW)
+    for i in (1, 2):
+        engine.execute(sql.format(id=f"a{i}", status="STARTED", n=1), now=NOW)
+    third = sql.format(id="a3", status="SUCCESS", n=42)
+    assert served(engine, third)
+    assert engine.translate(third, now=NOW) == translations(third)
+    # a literal the rewrite reads (a format pattern) refuses the wide template; the slots
+    # that differ are still templated
+    fmt = "SELECT format_datetime(current_timestamp, '{p}') AS d, '{id}' AS id"
+    for i in (1, 2):
+        engine.execute(fmt.format(p="yyyy-MM-dd", id=f"x{i}"), now=NOW)
+    assert served(engine, fmt.format(p="yyyy-MM-dd", id="x3"))
+    assert not served(engine, fmt.format(p="HH:mm", id="x3"))
+    assert engine.translate(fmt.format(p="HH:mm", id="x4"), now=NOW) == \
+        translations(fmt.format(p="HH:mm", id="x4"))

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import CACHE
 from ..errors import ConfigError
 from ..findings import Finding
 from .context import PROJECT, CheckContext
@@ -24,7 +25,8 @@ SPEC_RULES = ("spec", "spec-schema", "yaml-syntax", "spec-drift")
 def check_of(rule: str) -> str:
     """The check a rule id (or a check id) belongs to."""
     return "spec" if rule in SPEC_RULES else rule.split("/")[0]
-CACHE = Path(".tdgen") / "cache"  # in the repository root, git-ignored
+
+
 # Rule ids renamed while the tool is at 0.1: the old id still selects the new rule (in options
 # and check settings) until 0.2, and the options say what it became.
 RENAMED = {"digdag/operator": "digdag/unknown-operator"}

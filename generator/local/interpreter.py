@@ -94,7 +94,7 @@ class Interpreter:
     # ---- entry point -------------------------------------------------------------------
     def run(self, workflow: str) -> Attempt:
         try:
-            dig = load_dig(self.project, workflow)
+            dig = load_dig(self.project, workflow, getattr(self.services, "reads", None))
         except DigLoadError as exc:
             return Attempt(False, error=str(exc))
         config = dig.data if isinstance(dig.data, dict) else {}
@@ -308,7 +308,7 @@ class Interpreter:
         target = target if target.endswith(".dig") else target + ".dig"
         rel = (PurePosixPath(ctx.workdir or ".") / target).as_posix()
         try:
-            dig = load_dig(self.project, rel)
+            dig = load_dig(self.project, rel, getattr(self.services, "reads", None))
         except DigLoadError as exc:
             return self._failed(ctx, str(exc))
         called = dict(dig.data or {})

@@ -108,6 +108,7 @@ def fetch_log_rows(root: Path) -> list[dict]:
 def plan(root: Path, source: str, now: datetime, runs: int = 1,
          every: timedelta = timedelta(days=1), log_rows: list[dict] | None = None,
          engine=None) -> list[ObjectPlan]:
+    from ..cache import CACHE
     from ..spec.project import load_project
     from ..render.plan import resolved_sources
     from .sqlengine import SqlEngine
@@ -119,15 +120,20 @@ def plan(root: Path, source: str, now: datetime, runs: int = 1,
     db, log_table = settings.databases.src, settings.log_table
     if engine is None:
         engine = SqlEngine(":memory:")
+        engine.use_cache(root / CACHE)
         _install_log(root, engine, db, log_table, log_rows or [])
     workflows = root / "workflows"
     base = _base_params(workflows, src)
     plans = []
-    for load in src.loads:
-        plans.append(_object(workflows, engine, src, load, base, now, runs, every, db))
-    for load in src.history:
-        hist = next(p for p in plans if p.name == load.name)
-        _history(workflows, engine, src, load, base, now, hist)
+    engine.use_cache(root / CACHE)
+    try:
+        for load in src.loads:
+            plans.append(_object(workflows, engine, src, load, base, now, runs, every, db))
+        for load in src.history:
+            hist = next(p for p in plans if p.name == load.name)
+            _history(workflows, engine, src, load, base, now, hist)
+    finally:
+        engine.save_cache()
     return plans
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..digdag.reader import ReadCache
 from ..errors import ConfigError, UsageError
 from .faults import Fault, Turnstile, validate_faults
 from .interpreter import Interpreter, Session
@@ -39,6 +40,8 @@ class Services:
     runs_of: dict = field(default_factory=dict)  # session id -> the run it belongs to
     turnstile: Turnstile | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # the workflow files, parsed once for every run (they do not change during run-local)
+    reads: ReadCache = field(default_factory=ReadCache)
 
     def next_job_id(self) -> int:
         with self.lock:
@@ -130,6 +133,7 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
     from ..render.plan import resolved_sources
     from . import fixtures as fx
     from .connector import FixtureConnector
+    from ..cache import CACHE
     from .sqlengine import SqlEngine
 
     project = load_project(root)
@@ -152,6 +156,7 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
     start = start or _default_start(runs, every)
     times = [start + every * k for k in range(runs)]
     engine = SqlEngine(_db(root, db_path, fresh))
+    engine.use_cache(root / CACHE)
     period = _period(src, times)
     fixtures = fx.build([src], period, times, seed=seed, folder=fixtures_dir)
     services = Services(engine, (connector or FixtureConnector)(engine, fixtures),
@@ -162,13 +167,16 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
     sim = Simulation(source, workflow, [], engine, db, table)
     run = _Runner(root / "workflows", services, workflow, every, sim, progress, echo)
     k = 1
-    while k <= runs:
-        if overlap == k:
-            run.overlapping(k, times[k - 1], times[k])
-            k += 2
-        else:
-            run.one(k, times[k - 1])
-            k += 1
+    try:
+        while k <= runs:
+            if overlap == k:
+                run.overlapping(k, times[k - 1], times[k])
+                k += 2
+            else:
+                run.one(k, times[k - 1])
+                k += 1
+    finally:
+        engine.save_cache()
     return sim
 
 

@@ -157,7 +157,7 @@ class FunctionRewrites:
                 raise Unsupported(f"format(): specifier {m.group(0)!r} is not modelled", node)
             value = self.sql(self.rw(values[i])[0])
             if conv == "s":
-                value = f"coalesce(_tr_varchar({value}), 'null')"
+                value = f"coalesce({self.varchar_sql(value, self.duck_type(values[i]))}, 'null')"
             elif conv not in "dfxXoeE":
                 raise Unsupported(f"format(): specifier {m.group(0)!r} is not modelled", node)
             out.append(value)

@@ -63,6 +63,8 @@ class TdRewrites:
             return value
         if isinstance(node, exp.Column) and node.name.lower() == "time":
             return value
+        if self.duck_type(node) in ("int", "double", "num", "null"):
+            return f"TRY_CAST({value} AS BIGINT)"  # _td_time's branch for a non-VARCHAR
         return f"_td_time({value}, {zone})"
 
     def literal(self, node) -> str | None:

@@ -6,7 +6,9 @@ literals in the same places. ``Templates`` learns this from the translator itsel
 *shape* (the text with every string and integer literal cut out, and the database):
 
 1. two texts of one shape were translated, and their literals differ at some places (the
-   *lifted* slots; the other literals must be equal to be served);
+   *lifted* slots; the other literals must be equal to be served); the first template of a
+   shape first lifts every literal and name a sentinel may stand for, and only if that is
+   refused the slots that differ;
 2. the statement is translated again with a unique sentinel in every lifted slot; where each
    sentinel comes out in the DuckDB SQL is where that slot's literal goes (a *template*);
 3. the template must rebuild both real translations exactly, and two more probes (numbers 0
@@ -25,10 +27,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-# The slots: comments (rendered values often show in them), string literals ('' escapes) and
-# integers not part of a name or a decimal; quoted identifiers are skipped.
+# The slots: comments (rendered values often show in them), string literals ('' escapes),
+# integers not part of a name or a decimal, and the last part of a qualified name
+# (``db.table``, ``t.column``: the table a workflow renders per object); quoted identifiers
+# are skipped.
 _LEX = re.compile(r"(--[^\n]*|/\*.*?\*/)|\"(?:[^\"]|\"\")*\"|('(?:[^']|'')*')"
-                  r"|(?<![\w.$])(\d+)(?![\w.$])", re.S)
+                  r"|(?<![\w.$])(\d+)(?![\w.$])|(?<=[\w\"]\.)([A-Za-z_]\w*)(?![\w.($\"])",
+                  re.S)
+# A name served from a template: lower case, as sqlglot writes it back unquoted
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _MAX_TEMPLATES = 8  # per shape
 
 
@@ -36,7 +43,8 @@ def slots(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the text between literals, the literals as written)."""
     pieces, values, last = [], [], 0
     for m in _LEX.finditer(text):
-        if m.group(1) is None and m.group(2) is None and m.group(3) is None:
+        if m.group(1) is None and m.group(2) is None and m.group(3) is None \
+                and m.group(4) is None:
             continue
         pieces.append(text[last:m.start()])
         values.append(m.group(0))
@@ -135,6 +143,20 @@ class Templates:
         lifted = frozenset(lifted)
         if not lifted or lifted in shape.refused:
             return
+        if not shape.templates and not shape.refused:
+            # first try: every literal and name a sentinel can stand for, so that slots
+            # which differ only in later texts (a session id, a count, a table) need no
+            # template of their own; the same checks apply, and a refusal falls back to
+            # the slots that differ
+            wide = lifted | {i for i, v in enumerate(values) if _kind(v) in "'0a"
+                             and not _named(v) and not _named(last[0][i])}
+            if wide != lifted:
+                template = _make(pieces, values, frozenset(wide), [last, (values, found)],
+                                 translate)
+                if template is not None:
+                    shape.templates.append(template)
+                    return
+                shape.refused.add(frozenset(wide))
         template = _make(pieces, values, lifted, [last, (values, found)], translate)
         if template is None:
             shape.refused.add(lifted)
@@ -192,7 +214,11 @@ def _with(values, sentinels: dict[int, str]) -> tuple[str, ...]:
 
 def _named(value: str) -> bool:
     """A string the rewrite looks up by name (zones it maps: UTC's aliases, TD's
-    abbreviations, offsets), which a sentinel cannot stand for: never served."""
+    abbreviations, offsets), or a name that is not a plain lower-case name or that sqlglot or
+    the rewrite reads (a keyword, ``time``), which a sentinel cannot stand for: never
+    served."""
+    if _kind(value) == "a":
+        return not _PLAIN_NAME.fullmatch(value) or value in _read_names()
     if value[0] != "'":
         return False
     from .sql_macros import _TRINO_UTC, TD_ZONE_ABBREVIATIONS
@@ -202,21 +228,44 @@ def _named(value: str) -> bool:
             or re.fullmatch(r"[+-]\d{1,2}(:?\d{2})?", text) is not None)
 
 
+_names: frozenset | None = None
+
+
+def _read_names() -> frozenset:
+    """Names a sentinel cannot stand for: the rewrite's ``time`` column, and every keyword
+    of sqlglot's Trino reader and DuckDB writer (a writer may quote or rename them)."""
+    global _names
+    if _names is None:
+        from sqlglot.dialects.duckdb import DuckDB
+
+        from .sql_rewrite import dialect
+
+        words = {k.lower() for k in dialect().tokenizer_class.KEYWORDS}
+        words |= {k.lower() for k in getattr(DuckDB.Generator, "RESERVED_KEYWORDS", ())}
+        words |= {k.lower() for k in DuckDB.Tokenizer.KEYWORDS}
+        _names = frozenset(w for w in words if _PLAIN_NAME.fullmatch(w)) | {"time"}
+    return _names
+
+
 def _kind(value: str) -> str:
-    """A slot's kind: ' (string), - or / (comment), or 0 (integer)."""
-    return value[0] if value[0] in "'-/" else "0"
+    """A slot's kind: ' (string), - or / (comment), 0 (integer) or a (a name)."""
+    if value[0] in "'-/":
+        return value[0]
+    return "0" if value[0].isdigit() else "a"
 
 
 def _special(values, lifted, number: str, string: str) -> tuple[str, ...]:
     out = []
     for i, v in enumerate(values):
         kind = _kind(v)
-        out.append(v if i not in lifted or kind in "-/" else string if kind == "'" else number)
+        out.append(v if i not in lifted or kind in "-/" else string if kind == "'" else
+                   number if kind == "0" else _PROBE_NAMES[number])
     return tuple(out)
 
 
+_PROBE_NAMES = {"0": "x9187", "1": "etc_unknown"}
 _SENTINEL = {"'": "'tdgen_slot_{}'", "-": "-- tdgen_slot_{}", "/": "/* tdgen_slot_{} */",
-             "0": "{}"}
+             "0": "{}", "a": "tdgen_slot_{}"}
 
 
 def _sentinels(text: str, values, lifted) -> dict[int, str]:
@@ -230,6 +279,8 @@ def _sentinels(text: str, values, lifted) -> dict[int, str]:
 
 
 def _pattern(sentinel: str) -> str:
-    if not sentinel[0].isdigit():
-        return re.escape(sentinel)
-    return rf"(?<![\w.]){re.escape(sentinel)}(?![\w.])"
+    if sentinel[0].isdigit():
+        return rf"(?<![\w.]){re.escape(sentinel)}(?![\w.])"
+    if sentinel[0].isalpha():
+        return rf"(?<![\w]){re.escape(sentinel)}(?![\w])"
+    return re.escape(sentinel)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
 
+from .sql_cache import TranslationCache
 from .sql_statements import SqlEngineError, Statement, Translation, position, split, translate
 from .sql_templates import Templates
 
@@ -75,10 +76,22 @@ class SqlEngine:
         self._translations: dict[tuple, tuple[Translation, ...]] = {}
         self._splits: dict[str, list[Statement]] = {}
         self._templates = Templates()  # the same statement with other literals
+        self._disk = TranslationCache(None)  # translations of earlier runs (use_cache)
+
+    def use_cache(self, folder: Path | None) -> None:
+        """Keep translations in ``folder`` (the repository's ``.tdgen/cache/``) between
+        runs (``sql_cache``): a statement translated before is not parsed again."""
+        if self._disk.path is None or self._disk.path.parent != folder:
+            self._disk.save()
+            self._disk = TranslationCache(folder)
+
+    def save_cache(self) -> None:
+        self._disk.save()
 
     # --- lifecycle -----------------------------------------------------------------------
 
     def close(self) -> None:
+        self.save_cache()
         self._con.close()
 
     def __enter__(self) -> Self:
@@ -132,10 +145,17 @@ class SqlEngine:
         """(translation, statement) of each statement of ``trino_sql`` (``instant``: UTC)."""
         scheduled = int(scheduled_time) if scheduled_time is not None \
             else math.floor(instant.timestamp())
-        statements = self._splits.get(trino_sql) or self._templates.split(trino_sql)
+        statements = self._splits.get(trino_sql)
         if statements is None:
-            statements = self._remember(self._splits, trino_sql, split(trino_sql))
-            self._templates.learn_split(trino_sql, statements)
+            statements = self._disk.split(trino_sql)
+            if statements is not None:
+                self._remember(self._splits, trino_sql, statements)
+        if statements is None:
+            statements = self._templates.split(trino_sql)
+            if statements is None:
+                statements = self._remember(self._splits, trino_sql, split(trino_sql))
+                self._templates.learn_split(trino_sql, statements)
+            self._disk.put_split(trino_sql, statements)
         if not statements:
             raise SqlEngineError("no SQL statement", sql=trino_sql)
         database = database or self.database
@@ -145,14 +165,22 @@ class SqlEngine:
     def _translated(self, trino_sql, stmt, clock, database) -> tuple[Translation, ...]:
         key = (stmt.text, database)
         found = self._translations.get(key) or self._translations.get((*key, *clock))
-        if found is None:
-            found = self._templates.lookup(stmt.text, database)
+        if found is not None:
+            return found
+        for with_clock in (False, True):  # then on disk, as in memory
+            found = self._disk.get(stmt.text, database, clock if with_clock else None)
+            if found is not None:
+                return self._remember(self._translations, (*key, *clock) if with_clock
+                                      else key, found)
+        read_clock = False
+        found = self._templates.lookup(stmt.text, database)
         if found is None:
             found, read_clock = translate(trino_sql, stmt, clock, database)
-            self._remember(self._translations, (*key, *clock) if read_clock else key, found)
             if not read_clock:
                 self._templates.learn(stmt.text, database, found, lambda text: translate(
                     text, Statement(text, 0), clock, database))
+        self._remember(self._translations, (*key, *clock) if read_clock else key, found)
+        self._disk.put(stmt.text, database, clock if read_clock else None, found)
         return found
 
     @staticmethod

@@ -1,0 +1,167 @@
+"""Translations kept on disk between runs, so a repeated statement never needs sqlglot.
+
+One JSON file in the repository's ``.tdgen/cache/`` (git-ignored, beside yamllint's findings)
+per *translator*: the file's name is a hash of this cache's format, sqlglot's version and the
+bytes of every module of the translation (``generator/local/sql_*.py`` and ``sqlengine.py``, which decides
+what is kept), so a change of any of them starts another file and an entry can never answer
+for other code. Inside, each entry is
+keyed by the SHA-256 of what the translation depends on: the statement's text and database,
+and the clock (``now``, ``TD_SCHEDULED_TIME``) when the rewrite read it. Splits of a text into
+statements are kept the same way. An entry that is not what this code writes is ignored; so is
+a file that cannot be read. ``TDGEN_NO_CACHE=1`` turns the cache off.
+
+Written atomically when the engine is done; entries the run did not use are dropped once the
+file would hold more than ``LIMIT`` (or twice what the run used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .sql_statements import Statement, Translation
+
+FORMAT = 1  # of the entries: change it when Translation or the entries change
+LIMIT = 4000  # entries: a few MB at most
+_translator_key: str | None = None
+
+
+def translator_key() -> str:
+    """A hash of sqlglot's version and of the translation's own source files."""
+    global _translator_key
+    if _translator_key is None:
+        from importlib.util import find_spec
+
+        digest = hashlib.sha256(f"{FORMAT}\0".encode())
+        spec = find_spec("sqlglot")  # its version, without importing it
+        origin = Path(spec.origin).parent if spec and spec.origin else None
+        for path in ([origin / "_version.py"] if origin else []) + _translator_files():
+            try:
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+            except OSError:
+                digest.update(path.name.encode() + b"\0missing\0")
+        _translator_key = digest.hexdigest()
+    return _translator_key
+
+
+def _translator_files() -> list[Path]:
+    """The source files of every module that makes or keeps a translation: this package's
+    ``sql_*.py`` and ``sqlengine.py``, and wherever the modules the translation imports
+    live (should they move)."""
+    from . import (sql_functions, sql_macros, sql_patterns, sql_rewrite, sql_statements,
+                   sql_td, sql_templates, sql_types, sqlengine)
+
+    modules = (sql_functions, sql_macros, sql_patterns, sql_rewrite, sql_statements, sql_td,
+               sql_templates, sql_types, sqlengine)
+    here = Path(__file__).parent
+    files = {Path(m.__file__) for m in modules} | set(here.glob("sql_*.py")) | {
+        Path(__file__)}
+    return sorted(files)
+
+
+def disabled() -> bool:
+    return os.environ.get("TDGEN_NO_CACHE", "") not in ("", "0")
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256("\0".join("" if p is None else str(p) for p in parts)
+                          .encode()).hexdigest()
+
+
+class TranslationCache:
+    """Translations and splits by content, in ``folder`` (``None``: nothing kept)."""
+
+    def __init__(self, folder: Path | None):
+        self.path = None
+        self.entries: dict[str, list] = {}
+        self.used: dict[str, list] = {}
+        self.dirty = False
+        if folder is not None and not disabled():
+            self.path = Path(folder) / f"sql-{translator_key()[:16]}.json"
+            self.entries = self._read()
+
+    def _read(self) -> dict[str, list]:
+        try:
+            entries = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    # --- splits --------------------------------------------------------------------------
+
+    def split(self, sql: str) -> list[Statement] | None:
+        key = _key("split", sql)
+        found = self.entries.get(key) if self.path else None
+        try:
+            if not all(isinstance(a, int) and isinstance(b, int) and 0 <= a <= b <= len(sql)
+                       for a, b in found):
+                return None  # not an entry this code wrote
+            statements = [Statement(sql[a:b], a) for a, b in found]
+        except (TypeError, ValueError):  # never seen, or not an entry this code wrote
+            return None
+        self.used[key] = found
+        return statements
+
+    def put_split(self, sql: str, statements: list[Statement]) -> None:
+        if self.path:
+            self._put(_key("split", sql), [[s.offset, s.offset + len(s.text)]
+                                           for s in statements])
+
+    # --- translations --------------------------------------------------------------------
+
+    def get(self, text: str, database: str | None, clock: tuple | None = None
+            ) -> tuple[Translation, ...] | None:
+        """The translations of a statement (by its text and database; ``clock``: the
+        (now, scheduled) it read, for one whose translation read the clock)."""
+        if self.path is None:
+            return None
+        key = _key("statement", text, database, *(clock or ("-",)))
+        found = self.entries.get(key)
+        try:
+            translations = tuple(_translation(t) for t in found)
+        except (TypeError, ValueError, KeyError, IndexError):  # never seen, or not ours
+            return None
+        if not translations:
+            return None
+        self.used[key] = found
+        return translations
+
+    def put(self, text: str, database: str | None, clock: tuple | None,
+            found: tuple[Translation, ...]) -> None:
+        if self.path:
+            self._put(_key("statement", text, database, *(clock or ("-",))),
+                      [[t.duck, t.is_query, list(t.schemas), t.changes,
+                        list(t.table) if t.table else None, t.clocked] for t in found])
+
+    def _put(self, key: str, value: list) -> None:
+        self.used[key] = value
+        if self.entries.get(key) != value:
+            self.dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        total = len(self.entries.keys() | self.used.keys())
+        kept = self.entries if total <= max(LIMIT, 2 * len(self.used)) else {}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps({**kept, **self.used}), encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            return  # a cache that cannot be written is no cache, not an error
+        self.entries, self.dirty = {**kept, **self.used}, False
+
+
+def _translation(entry) -> Translation:
+    duck, is_query, schemas, changes, table, clocked = entry
+    if not (isinstance(duck, str) and isinstance(is_query, bool) and isinstance(clocked, bool)
+            and isinstance(schemas, list) and all(isinstance(s, str) for s in schemas)
+            and changes in ("", "tables", "schemas")
+            and (table is None or (isinstance(table, list) and len(table) == 2
+                                   and all(isinstance(s, str) for s in table)))):
+        raise ValueError("not a translation")
+    return Translation(duck, is_query, tuple(schemas), changes,
+                       tuple(table) if table else None, clocked)
