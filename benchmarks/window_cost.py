@@ -152,7 +152,7 @@ def legacy(meter: Meter) -> None:
 
 
 def measure(rows: int, years: int, work: Path, repeat: int = 3) -> dict:
-    from generator.local.sqlengine import SqlEngine
+    from generator.local.sql.engine import SqlEngine
 
     out = {}
     for name, fn, claim in (("legacy", legacy, False), ("steady", steady, False),

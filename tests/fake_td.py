@@ -203,7 +203,7 @@ class FakeTd:
 
     def run_query(self, job_id: str, database: str, query: str) -> Job:
         """Run ``query`` on DuckDB through the local engine, as TD runs it on Trino."""
-        from generator.local.sqlengine import SqlEngine, SqlEngineError
+        from generator.local.sql.engine import SqlEngine, SqlEngineError
 
         statuses = list(self.job_statuses)
         with self.lock, SqlEngine(self.db_path) as engine:

@@ -54,7 +54,7 @@ def judge(root, source, runs, every=timedelta(days=1)):
     fixtures = fx.build([src], _period(src, times), times)
 
     class Sim:
-        engine = __import__("generator.local.sqlengine", fromlist=["SqlEngine"]).SqlEngine(
+        engine = __import__("generator.local.sql.engine", fromlist=["SqlEngine"]).SqlEngine(
             root / "local.duckdb")
         database, log_table = "src_ingestion", "ingestion_log"
 

@@ -10,7 +10,7 @@ import pytest
 from generator.digdag.evaluate import EvaluationError, render
 from generator.local.interpreter import Interpreter, Session
 from generator.local.simulate import Services
-from generator.local.sqlengine import SqlEngine
+from generator.local.sql.engine import SqlEngine
 
 
 # ---- ${...} as Digdag evaluates it ---------------------------------------------------------

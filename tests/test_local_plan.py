@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from generator.cli import cli
 from generator.local.plan import plan
 from generator.local.simulate import run_local
-from generator.local.sqlengine import SqlEngine
+from generator.local.sql.engine import SqlEngine
 from generator.render.env import duration_seconds
 from tests.conftest import REPO
 from tests.test_local_runs import SOURCES

@@ -1,4 +1,4 @@
-"""The on-disk translation cache (``generator/local/sql_cache.py``): a hit gives what a fresh
+"""The on-disk translation cache (``generator/local/sql/cache.py``): a hit gives what a fresh
 translation gives, anything that could change a translation misses, and a broken cache is
 ignored rather than believed."""
 
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.local import sql_cache, sqlengine
-from generator.local.sqlengine import SqlEngine
+from generator.local.sql import cache as sql_cache
+from generator.local.sql import engine as sqlengine
+from generator.local.sql.engine import SqlEngine
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 SQL = ("SELECT CAST(to_unixtime(current_timestamp) AS bigint) AS t, "
@@ -112,7 +113,7 @@ def test_the_translator_key_covers_sqlglot_and_the_rewrite(monkeypatch):
     real = Path.read_bytes
     monkeypatch.setattr(sql_cache, "_translator_key", None)
     monkeypatch.setattr(Path, "read_bytes", lambda p: real(p) + (
-        b"# edited" if p.name == "sql_rewrite.py" else b""))
+        b"# edited" if p.name == "rewrite.py" else b""))
     assert sql_cache.translator_key() != key
     monkeypatch.setattr(sql_cache, "_translator_key", None)
     monkeypatch.setattr(Path, "read_bytes", lambda p: b"__version__ = 'other'" if
@@ -145,7 +146,7 @@ def test_no_cache_writes_nothing(tmp_path, translations, monkeypatch):
 def test_a_hit_does_not_import_sqlglot(tmp_path, translations):
     _run(tmp_path, SQL)
     code = ("import sys; from datetime import datetime, UTC; "
-            "from generator.local.sqlengine import SqlEngine; e = SqlEngine(database='src'); "
+            "from generator.local.sql.engine import SqlEngine; e = SqlEngine(database='src'); "
             f"e.use_cache({str(tmp_path)!r}); "
             f"print(e.execute({SQL!r}, now=datetime(2026, 11, 2, tzinfo=UTC)).rows); "
             "print('sqlglot' in sys.modules)")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from generator.local.sqlengine import SqlEngine
+from generator.local.sql.engine import SqlEngine
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from generator.local.sqlengine import QueryResult, SqlEngine, SqlEngineError
+from generator.local.sql.engine import QueryResult, SqlEngine, SqlEngineError
 from tests.digdag_env import REPO
 
 NOW = datetime(2024, 2, 29, 23, 59, 59, 999000, tzinfo=UTC)
@@ -220,7 +220,7 @@ def test_a_database_file_keeps_tables_but_not_macros(tmp_path):
 
 
 def test_heavy_libraries_load_lazily():
-    code = ("import sys, generator.local.sqlengine, generator.cli; "
+    code = ("import sys, generator.local.sql.engine, generator.cli; "
             "print(sorted(m for m in ('duckdb', 'sqlglot') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout.strip()

@@ -21,7 +21,7 @@ import yaml
 
 from generator.digdag.evaluate import render
 from generator.timestamp_formats import load_formats
-from generator.local.sqlengine import (
+from generator.local.sql.engine import (
     SqlEngine,
     SqlEngineError,
     parse_string_sql,

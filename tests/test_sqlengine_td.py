@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.local.sqlengine import SqlEngine, SqlEngineError
+from generator.local.sql.engine import SqlEngine, SqlEngineError
 
 
 @pytest.fixture(scope="module")

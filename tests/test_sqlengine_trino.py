@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from generator.local.sqlengine import SqlEngine, SqlEngineError
+from generator.local.sql.engine import SqlEngine, SqlEngineError
 
 NOW = datetime(2020, 5, 10, 12, 34, 56, 789123, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlglot
 
-from generator.local.sql_rewrite import Rewriter, dialect
-from generator.local.sqlengine import SqlEngine
+from generator.local.sql.rewrite import Rewriter, dialect
+from generator.local.sql.engine import SqlEngine
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

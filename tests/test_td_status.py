@@ -458,7 +458,7 @@ def served(simulations, project, td_env, tmp_path):
 
 
 def execute(path: Path, sql: str) -> None:
-    from generator.local.sqlengine import SqlEngine
+    from generator.local.sql.engine import SqlEngine
 
     with SqlEngine(path) as engine:
         engine.execute(sql)

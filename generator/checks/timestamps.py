@@ -130,13 +130,13 @@ def _python(fmt, located) -> list[Finding]:
 
 
 def _engine():
-    from ..local.sqlengine import SqlEngine
+    from ..local.sql.engine import SqlEngine
 
     return SqlEngine()
 
 
 def _sql(fmt, located, engine) -> list[Finding]:
-    from ..local.sqlengine import parse_string_sql, render_instant_sql
+    from ..local.sql.engine import parse_string_sql, render_instant_sql
 
     out = []
     for instant in SAMPLES:

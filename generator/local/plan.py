@@ -55,7 +55,7 @@ def load_log_file(path: Path) -> tuple[list[dict], object | None]:
     if path.suffix in (".duckdb", ".db"):
         import duckdb
 
-        from .sqlengine import SqlEngine
+        from .sql.engine import SqlEngine
 
         try:
             return [], SqlEngine(str(path))
@@ -111,7 +111,7 @@ def plan(root: Path, source: str, now: datetime, runs: int = 1,
     from ..cache import CACHE
     from ..spec.project import load_project
     from ..render.plan import resolved_sources
-    from .sqlengine import SqlEngine
+    from .sql.engine import SqlEngine
 
     project = load_project(root)
     project.require([source], "SOURCE")
@@ -142,7 +142,7 @@ def _install_log(root, engine, db, log_table, rows) -> None:
                  {"databases": {"src": db}, "log_table": log_table})
     engine.execute(ddl)
     if rows:
-        from .sqlengine import SqlEngineError
+        from .sql.engine import SqlEngineError
 
         try:
             engine.append_rows(db, log_table, rows)
@@ -170,7 +170,7 @@ def _params(base: dict, workflow: str, datasource: dict, now: datetime) -> dict:
 def _query(workflows, engine, rel: str, params: dict, now: datetime) -> dict:
     """The first row of a generated query, run on the log; a query that fails (a log of
     another shape, a column of the wrong type) is one message naming the file."""
-    from .sqlengine import SqlEngineError
+    from .sql.engine import SqlEngineError
 
     sql = render((workflows / rel).read_text(encoding="utf-8"), params)
     try:

@@ -134,7 +134,7 @@ def run_local(root: Path, source: str, runs: int = 3, every: timedelta = timedel
     from . import fixtures as fx
     from .connector import FixtureConnector
     from ..cache import CACHE
-    from .sqlengine import SqlEngine
+    from .sql.engine import SqlEngine
 
     project = load_project(root)
     project.require([source], "SOURCE")

@@ -179,7 +179,7 @@ def read_local_log(path: Path, database: str, table: str, since: datetime,
     """The same rows from the local engine's DuckDB file, by the same query (``--local``)."""
     import duckdb
 
-    from ..local.sqlengine import SqlEngine, SqlEngineError
+    from ..local.sql.engine import SqlEngine, SqlEngineError
 
     if not path.is_file():
         raise ConfigError(f"{path}: no local engine database; run `tdgen run-local SOURCE` "

@@ -372,7 +372,7 @@ def _last_logged(rows) -> datetime | None:
 def _row_counter(local: Path | None, config, database: str, on_job):
     """How ``--rows`` counts a table's rows per tag: on the local engine's file, or on TD."""
     if local is not None:
-        from ..local.sqlengine import SqlEngine
+        from ..local.sql.engine import SqlEngine
         from .rows import local_counter
 
         return local_counter(SqlEngine(local), database)

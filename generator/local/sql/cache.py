@@ -2,11 +2,11 @@
 
 One JSON file in the repository's ``.tdgen/cache/`` (git-ignored, beside yamllint's findings)
 per *translator*: the file's name is a hash of this cache's format, sqlglot's version and the
-bytes of every module of the translation (``generator/local/sql_*.py`` and ``sqlengine.py``, which decides
-what is kept), so a change of any of them starts another file and an entry can never answer
-for other code. Inside, each entry is
-keyed by the SHA-256 of what the translation depends on: the statement's text and database,
-and the clock (``now``, ``TD_SCHEDULED_TIME``) when the rewrite read it. Splits of a text into
+bytes of every module of the translation (``generator/local/sql/*.py``, the engine included,
+which decides what is kept), so a change of any of them starts another file and an entry can
+never answer for other code. Inside, each entry is keyed by the SHA-256 of what the
+translation depends on: the statement's text and database, and the clock (``now``,
+``TD_SCHEDULED_TIME``) when the rewrite read it. Splits of a text into
 statements are kept the same way. An entry that is not what this code writes is ignored; so is
 a file that cannot be read. ``TDGEN_NO_CACHE=1`` turns the cache off.
 
@@ -21,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-from .sql_statements import Statement, Translation
+from .statements import Statement, Translation
 
 FORMAT = 1  # of the entries: change it when Translation or the entries change
 LIMIT = 4000  # entries: a few MB at most
@@ -47,18 +47,9 @@ def translator_key() -> str:
 
 
 def _translator_files() -> list[Path]:
-    """The source files of every module that makes or keeps a translation: this package's
-    ``sql_*.py`` and ``sqlengine.py``, and wherever the modules the translation imports
-    live (should they move)."""
-    from . import (sql_functions, sql_macros, sql_patterns, sql_rewrite, sql_statements,
-                   sql_td, sql_templates, sql_types, sqlengine)
-
-    modules = (sql_functions, sql_macros, sql_patterns, sql_rewrite, sql_statements, sql_td,
-               sql_templates, sql_types, sqlengine)
-    here = Path(__file__).parent
-    files = {Path(m.__file__) for m in modules} | set(here.glob("sql_*.py")) | {
-        Path(__file__)}
-    return sorted(files)
+    """The source files of every module that makes or keeps a translation: this package
+    (``generator/local/sql/``) holds them all."""
+    return sorted(Path(__file__).parent.glob("*.py"))
 
 
 def disabled() -> bool:

@@ -1,7 +1,7 @@
 """TD's time UDFs in the Trino -> DuckDB rewrite.
 
 Literal arguments (zones, codes, durations, intervals: nearly every call in practice) are read
-here and translated to small expressions over the macros of ``sql_macros``; an argument known
+here and translated to small expressions over the macros of ``macros``; an argument known
 only at run time goes to the macro that decides at run time, by the same rules. An argument
 this emulation does not model is refused while translating, with its position.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .sql_macros import td_zone
-from .sql_patterns import PatternError, format_sql, joda_tokens, q
-from .sql_types import Unsupported
+from .macros import td_zone
+from .patterns import PatternError, format_sql, joda_tokens, q
+from .values import Unsupported
 
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _CODES = {"y": "year", "q": "quarter", "M": "month", "w": "week", "d": "day", "h": "hour",
@@ -29,7 +29,7 @@ _BIGINT_FUNCTIONS = {"TD_TIME_ADD", "TD_TIME_PARSE", "TD_DATE_TRUNC", "TD_SCHEDU
 
 
 class TdRewrites:
-    """``fn_td_*``: mixed into ``sql_rewrite.Rewriter``."""
+    """``fn_td_*``: mixed into ``rewrite.Rewriter``."""
 
     def fn_td_scheduled_time(self, node, direct):
         self.args_of(node, "TD_SCHEDULED_TIME", 0, 0)

@@ -1,8 +1,8 @@
 """The SQL engine of the local engine: Trino SQL as TD runs it, executed on DuckDB.
 
 ``SqlEngine.execute`` splits the text into statements, parses each with sqlglot's Trino,
-rewrites what sqlglot would get wrong (``sql_rewrite``), runs it on DuckDB where TD's UDFs and
-the missing Trino functions are pure-SQL macros (``sql_macros``), and returns the last
+rewrites what sqlglot would get wrong (``rewrite``), runs it on DuckDB where TD's UDFs and
+the missing Trino functions are pure-SQL macros (``macros``), and returns the last
 statement's rows as Python values. The clock is the caller's: ``current_timestamp`` is the
 ``now`` given and ``TD_SCHEDULED_TIME()`` the ``scheduled_time`` given.
 
@@ -19,9 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
 
-from .sql_cache import TranslationCache
-from .sql_statements import SqlEngineError, Statement, Translation, position, split, translate
-from .sql_templates import Templates
+from .cache import TranslationCache
+from .statements import SqlEngineError, Statement, Translation, position, split, translate
+from .templates import Templates
 
 __all__ = ["QueryResult", "SqlEngine", "SqlEngineError", "parse_string_sql",
            "render_instant_sql"]
@@ -62,7 +62,7 @@ class SqlEngine:
     def __init__(self, path: str | Path | None = None, *, database: str | None = None):
         import duckdb
 
-        from .sql_macros import MACROS
+        from .macros import MACROS
 
         self._duckdb = duckdb
         self._con = duckdb.connect(str(path) if path is not None else ":memory:")
@@ -80,7 +80,7 @@ class SqlEngine:
 
     def use_cache(self, folder: Path | None) -> None:
         """Keep translations in ``folder`` (the repository's ``.tdgen/cache/``) between
-        runs (``sql_cache``): a statement translated before is not parsed again."""
+        runs (``cache``): a statement translated before is not parsed again."""
         if self._disk.path is None or self._disk.path.parent != folder:
             self._disk.save()
             self._disk = TranslationCache(folder)
@@ -290,7 +290,7 @@ class SqlEngine:
         """Append ``rows`` (dicts) to a TD table, creating it and adding new columns as
         VARCHAR / BIGINT / DOUBLE / BOOLEAN by the Python types of their values (lists and
         dicts are stored as JSON text). Returns the number of rows written."""
-        from .sql_tables import cell, column_type
+        from .tables import cell, column_type
 
         self.create_table(database, table)
         existing = {k.lower(): v for k, v in self.table_columns(database, table).items()}

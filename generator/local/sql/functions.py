@@ -1,18 +1,18 @@
 """Function calls of the Trino -> DuckDB rewrite: the Trino functions sqlglot mistranslates or
-DuckDB lacks (TD's UDFs are in ``sql_td``)."""
+DuckDB lacks (TD's UDFs are in ``td``)."""
 
 from __future__ import annotations
 
 import re
 
-from .sql_patterns import PatternError, format_sql, joda_tokens, mysql_tokens, parse_sql, q
-from .sql_types import Ts, Unsupported
+from .patterns import PatternError, format_sql, joda_tokens, mysql_tokens, parse_sql, q
+from .values import Ts, Unsupported
 
 _JAVA_SPEC = re.compile(r"%(\d+\$)?([-#+ 0,(]*)(\d+)?(\.\d+)?([a-zA-Z%])")
 
 
 class FunctionRewrites:
-    """``fn_<name>`` handles a call of ``name``; mixed into ``sql_rewrite.Rewriter``."""
+    """``fn_<name>`` handles a call of ``name``; mixed into ``rewrite.Rewriter``."""
 
     def anonymous(self, node, direct):
         name = node.name.upper()

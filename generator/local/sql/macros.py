@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .sql_patterns import q
+from .patterns import q
 
 # TD accepts zone abbreviations; how TD maps them is unconfirmed, so only unambiguous ones
 # are modelled (td-functions.md §1.0 recommends exactly this explicit, case-folded map).
@@ -162,7 +162,7 @@ CREATE OR REPLACE TEMP MACRO _td_trunc(u, t, z) AS CASE
 END;
 
 -- TD_INTERVAL with an interval known only at run time; a literal interval is translated
--- directly (sql_td.py) by the same rule.
+-- directly (td.py) by the same rule.
 CREATE OR REPLACE TEMP MACRO _td_iv(s) AS
   regexp_extract(s, '^(-?[0-9]+)([smhdwMqy])(?:/(.+))?$', ['n', 'u', 'o']);
 CREATE OR REPLACE TEMP MACRO _td_iv_unit(u) AS

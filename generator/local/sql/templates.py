@@ -104,7 +104,7 @@ class Templates:
         """``[Statement(sql, 0)]`` when a text of the same shape was split into one
         statement, the whole text (its literals cannot hold a split: a ``;`` in a string is
         inside the string for both readers), else None."""
-        from .sql_statements import Statement
+        from .statements import Statement
 
         pieces, _ = slots(sql)
         return [Statement(sql, 0)] if pieces in self._whole else None
@@ -221,7 +221,7 @@ def _named(value: str) -> bool:
         return not _PLAIN_NAME.fullmatch(value) or value in _read_names()
     if value[0] != "'":
         return False
-    from .sql_macros import _TRINO_UTC, TD_ZONE_ABBREVIATIONS
+    from .macros import _TRINO_UTC, TD_ZONE_ABBREVIATIONS
 
     text = value[1:-1].strip().upper()
     return (text in _TRINO_UTC or text in TD_ZONE_ABBREVIATIONS
@@ -238,7 +238,7 @@ def _read_names() -> frozenset:
     if _names is None:
         from sqlglot.dialects.duckdb import DuckDB
 
-        from .sql_rewrite import dialect
+        from .rewrite import dialect
 
         words = {k.lower() for k in dialect().tokenizer_class.KEYWORDS}
         words |= {k.lower() for k in getattr(DuckDB.Generator, "RESERVED_KEYWORDS", ())}

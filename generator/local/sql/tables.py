@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .sql_statements import SqlEngineError
+from .statements import SqlEngineError
 
 
 def value_kind(value) -> str | None:

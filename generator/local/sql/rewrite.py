@@ -25,11 +25,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .sql_functions import FunctionRewrites
-from .sql_macros import trino_zone
-from .sql_patterns import q
-from .sql_td import TdRewrites
-from .sql_types import Ts, Unsupported, ts_text
+from .functions import FunctionRewrites
+from .macros import trino_zone
+from .patterns import q
+from .td import TdRewrites
+from .values import Ts, Unsupported, ts_text
 
 _ANONYMOUS = ("DATE_FORMAT", "DATE_PARSE", "PARSE_DATETIME", "FORMAT_DATETIME", "FROM_UNIXTIME",
               "FROM_ISO8601_TIMESTAMP", "TO_ISO8601", "SLICE", "FORMAT")
@@ -38,7 +38,7 @@ _LITERAL_TS = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{
 _dialect = None
 
 # A mark of the clock in translated SQL: \x01 cannot be in the text of a statement given
-# marks (``sql_statements.translate`` checks), so filling never touches anything else.
+# marks (``statements.translate`` checks), so filling never touches anything else.
 CLOCK_MARK = "\x01"
 _CLOCK_MARKS = re.compile("\x01(\\d|D)\x01")
 

@@ -51,7 +51,7 @@ class Translation:
         """The DuckDB SQL to run at ``now`` (UTC)."""
         if not self.clocked:
             return self.duck
-        from .sql_rewrite import fill_clock
+        from .rewrite import fill_clock
 
         return fill_clock(self.duck, now)
 
@@ -65,7 +65,7 @@ def translate(trino_sql: str, stmt: Statement, clock: tuple[datetime, int],
     """The translations of one statement, and whether they read the clock: ``now`` is
     written as marks that ``Translation.sql`` fills (so it does not count), unless the text
     holds the mark's character; ``TD_SCHEDULED_TIME()`` is read as a value."""
-    from .sql_rewrite import CLOCK_MARK, Rewriter, Unsupported
+    from .rewrite import CLOCK_MARK, Rewriter, Unsupported
 
     out, read_clock = [], False
     marks = CLOCK_MARK not in stmt.text
@@ -93,7 +93,7 @@ def translate(trino_sql: str, stmt: Statement, clock: tuple[datetime, int],
 def _parse(trino_sql: str, stmt: Statement) -> list:
     from sqlglot.errors import ParseError, TokenError
 
-    from .sql_rewrite import dialect
+    from .rewrite import dialect
 
     try:
         return dialect().parse(stmt.text)
@@ -136,7 +136,7 @@ def split(sql: str) -> list[Statement]:
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
-    from .sql_rewrite import dialect
+    from .rewrite import dialect
 
     try:
         tokens = dialect().tokenize(sql)
