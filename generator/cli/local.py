@@ -79,23 +79,15 @@ def plan(source, now, log, td, runs, every, fmt, root) -> None:
     from datetime import UTC, datetime
 
     from ..durations import duration_option, instant_option
-    from ..local.plan import load_log_file
-    from ..local.plan import plan as make_plan
+    from ..local.plan import plan_source
     from ..local.report import plan_json, print_plan
 
     base = root_of(root)
     moment = instant_option(now, "--now") or datetime.now(UTC).replace(microsecond=0)
-    rows, engine = [], None
     if log and td:
         raise click.UsageError("--log and --td exclude each other")
-    if log:
-        rows, engine = load_log_file(Path(log))
-    elif td:
-        from ..local.plan import fetch_log_rows
-
-        rows = fetch_log_rows(base)
-    plans = make_plan(base, source, moment, runs, duration_option(every, "--every"), rows,
-                      engine)
+    plans = plan_source(base, source, moment, runs, duration_option(every, "--every"),
+                        Path(log) if log else None, td)
     if fmt == "json":
         click.echo(plan_json(plans))
     else:

@@ -232,3 +232,15 @@ def _history(workflows, engine, src, load, base, now, out: ObjectPlan) -> None:
     row = _query(workflows, engine, f"sql/{src.name}_hist_pending.sql", params, now)
     out.pending_batches = int(row.get("pending_count") or 0)
     out.next_batches = json.loads(row["batches"]) if row.get("batches") else []
+
+
+def plan_source(root: Path, source: str, now: datetime, runs: int, every: timedelta,
+                log: Path | None = None, td: bool = False) -> list[ObjectPlan]:
+    """``tdgen plan``: the windows of SOURCE's next runs over the log of an export or a
+    run-local database (``log``), of TD (``td``), or none."""
+    rows, engine = [], None
+    if log:
+        rows, engine = load_log_file(log)
+    elif td:
+        rows = fetch_log_rows(root)
+    return plan(root, source, now, runs, every, rows, engine)
