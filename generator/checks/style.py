@@ -13,7 +13,6 @@ the same yamllint version with the same configuration, is not linted again.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -22,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..cache import KeyedFile
 from ..findings import WARNING, Finding
 from .context import PROJECT, CheckContext
 
@@ -75,7 +75,7 @@ def check_project(root: Path, cache: Path | None = None) -> list[Finding]:
     return start(root, cache).findings()
 
 
-class FindingsCache:
+class FindingsCache(KeyedFile):
     """yamllint's findings per file content, in ``folder`` (``None``: no cache).
 
     One JSON file per yamllint version and configuration maps the SHA-256 of a file's bytes to
@@ -87,21 +87,12 @@ class FindingsCache:
     LIMIT = 20_000  # entries: about 1 MB, read in a few milliseconds
 
     def __init__(self, folder: Path | None, command: list[str]):
-        self.path = None
-        self.entries: dict[str, list] = {}
-        self.used: dict[str, list] = {}
+        path = None
         if folder is not None:
             key = hashlib.sha256(f"{CACHE_FORMAT}\0{yamllint_version(command)}\0{CONFIG}"
                                  .encode()).hexdigest()
-            self.path = folder / f"yamllint-{key[:16]}.json"
-            self.entries = self._read()
-
-    def _read(self) -> dict[str, list]:
-        try:
-            entries = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return entries if isinstance(entries, dict) else {}
+            path = folder / f"yamllint-{key[:16]}.json"
+        super().__init__(path, self.LIMIT)
 
     def get(self, digest: str) -> list | None:
         found = self.entries.get(digest) if self.path else None
@@ -115,14 +106,8 @@ class FindingsCache:
         self.used[digest] = [[f.line, f.column, f.rule, f.message] for f in findings]
 
     def save(self) -> None:
-        if self.path is None or all(d in self.entries for d in self.used):
-            return
-        total = len(self.entries.keys() | self.used.keys())
-        kept = self.entries if total <= max(self.LIMIT, 2 * len(self.used)) else {}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({**kept, **self.used}), encoding="utf-8")
-        os.replace(temporary, self.path)
+        if not all(d in self.entries for d in self.used):
+            self.write()
 
 
 def _digest(path: Path) -> str | None:

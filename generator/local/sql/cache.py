@@ -17,10 +17,10 @@ file would hold more than ``LIMIT`` (or twice what the run used).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
+from ...cache import KeyedFile
 from .statements import Statement, Translation
 
 FORMAT = 1  # of the entries: change it when Translation or the entries change
@@ -61,24 +61,14 @@ def _key(*parts) -> str:
                           .encode()).hexdigest()
 
 
-class TranslationCache:
+class TranslationCache(KeyedFile):
     """Translations and splits by content, in ``folder`` (``None``: nothing kept)."""
 
     def __init__(self, folder: Path | None):
-        self.path = None
-        self.entries: dict[str, list] = {}
-        self.used: dict[str, list] = {}
+        on = folder is not None and not disabled()
+        super().__init__(Path(folder) / f"sql-{translator_key()[:16]}.json" if on else None,
+                         LIMIT)
         self.dirty = False
-        if folder is not None and not disabled():
-            self.path = Path(folder) / f"sql-{translator_key()[:16]}.json"
-            self.entries = self._read()
-
-    def _read(self) -> dict[str, list]:
-        try:
-            entries = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return entries if isinstance(entries, dict) else {}
 
     # --- splits --------------------------------------------------------------------------
 
@@ -132,18 +122,9 @@ class TranslationCache:
             self.dirty = True
 
     def save(self) -> None:
-        if self.path is None or not self.dirty:
-            return
-        total = len(self.entries.keys() | self.used.keys())
-        kept = self.entries if total <= max(LIMIT, 2 * len(self.used)) else {}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            temporary.write_text(json.dumps({**kept, **self.used}), encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            return  # a cache that cannot be written is no cache, not an error
-        self.entries, self.dirty = {**kept, **self.used}, False
+        if self.dirty:
+            self.write()
+            self.dirty = False
 
 
 def _translation(entry) -> Translation:
