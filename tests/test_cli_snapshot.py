@@ -130,12 +130,18 @@ def _cases() -> list[tuple[str, list[str]]]:
     return cases
 
 
+FIXED_MTIME = 1_767_225_600  # 2026-01-01T00:00:00Z
+
+
 @pytest.fixture(scope="module")
 def roots(tmp_path_factory):
     base = tmp_path_factory.mktemp("snap")
     root = copy_project(base / "repo")
     broken = copy_project(base / "broken")
     (broken / "sources" / "broken.yml").write_text(BROKEN_SPEC, encoding="utf-8")
+    for copy in (root, broken):  # push's archive holds mtimes: not those of the checkout
+        for path in copy.rglob("*"):
+            os.utime(path, (FIXED_MTIME, FIXED_MTIME), follow_symlinks=False)
     return root, broken
 
 

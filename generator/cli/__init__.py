@@ -27,11 +27,14 @@ def _guarded(command, prog_name: str) -> None:
     from ..errors import EXIT_USAGE
     from ..terminal import run_quietly
     from .app import DEBUG
-    from .output import unexpected_error
 
     try:
         run_quietly(command, prog_name)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never print a key
+        # imported here: output.py brings the renderer, the spec models (pydantic) and
+        # PyYAML, which `tdgen --help` and the commands that do not load specs never need
+        from .output import unexpected_error
+
         click.echo(unexpected_error(exc, DEBUG["on"]), err=True, nl=False)
         sys.exit(EXIT_USAGE)
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 _COMMAND_RX = re.compile(r"\$\{[a-z]+:")
+_BRACE_RX = re.compile(r"[{}]")
 
 
 def expressions(text: str) -> Iterator[tuple[int, int, str]]:
@@ -24,11 +25,12 @@ def expressions(text: str) -> Iterator[tuple[int, int, str]]:
             i = start + 2
             continue
         depth, j = 1, start + 2
-        while j < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            j += 1
-        if depth:
-            return
+        while depth:  # brace to brace, not character by character
+            brace = _BRACE_RX.search(text, j)
+            if brace is None:
+                return
+            depth += 1 if brace.group() == "{" else -1
+            j = brace.end()
         yield start, j, text[start + 2:j - 1]
         i = j
 
