@@ -179,6 +179,33 @@ def test_overlapping_sessions_with_a_failure_keep_exactly_once(demo, tmp_path):
     check_incremental(sim, src, 4)
 
 
+def test_overlapping_sessions_answer_the_same_whichever_thread_starts_first(demo, tmp_path,
+                                                                            monkeypatch):
+    """The two overlapping runs' claims tie on time and their ids decide: ids follow the order
+    the runs start, not the order their threads get going (run K's thread held back here)."""
+    import time
+
+    from generator.local import simulate as simulate_module
+
+    root, _ = demo
+
+    def rows(sim):
+        return [(r["log_id"], r["status"], r["start_time"], r["end_time"]) for r in sim.log()]
+
+    (tmp_path / "a").mkdir()
+    first = rows(simulate(root, tmp_path / "a", [], runs=3, overlap=1))
+    attempt = simulate_module._Runner._attempt
+
+    def late(self, k, *args, **kwargs):
+        if k == 1:
+            time.sleep(0.3)  # run 2's thread allocates its ids first unless they were given
+        return attempt(self, k, *args, **kwargs)
+
+    monkeypatch.setattr(simulate_module._Runner, "_attempt", late)
+    (tmp_path / "b").mkdir()
+    assert rows(simulate(root, tmp_path / "b", [], runs=3, overlap=1)) == first
+
+
 tasks = st.sampled_from([t for _, t, _ in INC_MATRIX if t != "log_committed_claims"])
 fault = st.tuples(st.sampled_from(["lists", "metrics"]), tasks, st.integers(1, 4),
                   st.sampled_from([1, 2, None, "kill"]))

@@ -199,10 +199,14 @@ class _Runner:
         running when run k+1 starts, so the queries of both see run k+1's time as now."""
         self.services.turnstile = Turnstile([k, k + 1])
         attempts: dict = {}
+        # ids in the order the runs start, not in the order their threads get going: the
+        # claims of the two runs tie on time, and their ids decide (a simulation that
+        # answered differently from one invocation to the next would prove nothing)
+        sessions = {n: self._session(n, m, second) for n, m in ((k, first), (k + 1, second))}
 
         def session(n: int, moment: datetime) -> None:
             try:
-                attempts[n] = self._attempt(n, moment, second)
+                attempts[n] = self._attempt(n, moment, second, sessions[n])
             finally:
                 self.services.turnstile.done(n)
 
@@ -216,10 +220,14 @@ class _Runner:
         for n, moment in ((k, first), (k + 1, second)):
             self._record(n, moment, attempts[n])
 
-    def _attempt(self, k: int, moment: datetime, clock: datetime | None = None):
+    def _session(self, k: int, moment: datetime, clock: datetime | None = None) -> Session:
         base = Session(moment, 0, 0, last_time=moment - self.every,
                        next_time=moment + self.every, run=k, clock=clock)
-        session = self.services.new_session(base)
+        return self.services.new_session(base)
+
+    def _attempt(self, k: int, moment: datetime, clock: datetime | None = None,
+                 session: Session | None = None):
+        session = session or self._session(k, moment, clock)
         return Interpreter(self.workflows, self.services, session,
                            echo=self.echo).run(self.workflow)
 
