@@ -55,6 +55,14 @@ def compose(text: str, loader_class=_Loader, c_loader_class=_CLoader):
     return node, loader
 
 
+def safe_load(text: str):
+    """``yaml.safe_load(text)``'s value (PyYAML's own resolution, timestamps included), parsed
+    as ``compose`` parses: libyaml when it can, the pure parser when libyaml rejects the text,
+    so an error reads the same with or without libyaml."""
+    node, loader = _compose(text, yaml.SafeLoader, getattr(yaml, "CSafeLoader", None))
+    return None if node is None else loader.construct_document(node)
+
+
 def _compose(text: str, loader_class, c_loader_class):
     if c_loader_class is not None:
         loader = c_loader_class(text)

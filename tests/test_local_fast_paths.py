@@ -18,7 +18,7 @@ import yaml
 from generator.digdag.params import json_copy
 from generator.digdag.template import expressions
 from generator.local.clock import session_variables
-from generator.local.operators import _load_yaml
+from generator.yamlpos import safe_load as _load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 

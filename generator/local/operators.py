@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from ..digdag.evaluate import render
+from ..yamlpos import safe_load
 from .connector import ConnectorError
 
 NOT_MODELLED_TD = ("insert_into", "create_table", "download_file", "result_url",
@@ -101,7 +102,7 @@ def _td_load(params, interpreter, ctx) -> dict:
     text = re.sub(r"\$\{secret:([^}]+)\}", lambda m: interpreter.services.secret(m.group(1)),
                   text)
     try:
-        config = _load_yaml(text)
+        config = safe_load(text)
     except yaml.YAMLError as exc:
         raise OperatorError(f"{command}: invalid YAML after substitution: {exc}") from None
     if "." in str(table):
@@ -112,20 +113,6 @@ def _td_load(params, interpreter, ctx) -> dict:
     except ConnectorError as exc:
         raise OperatorError(f"TD job failed: {exc}") from None
     return _job(interpreter, rows)
-
-
-def _load_yaml(text: str):
-    """``yaml.safe_load`` of a rendered config, by libyaml when PyYAML has it (the same
-    resolver and constructor build the same values, about eight times faster: the pure
-    Python scanner was most of a load's time); a text libyaml rejects is parsed again by the
-    pure loader, so that an error reads the same with or without libyaml."""
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is not None:
-        try:
-            return yaml.load(text, Loader=loader)
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)
 
 
 def _td_ddl(params, interpreter, ctx) -> dict:
