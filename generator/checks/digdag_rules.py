@@ -51,7 +51,7 @@ from ..digdag.reader import DigFile
 from ..digdag.params import GROUP_KEYS
 from ..digdag.tree import Task, walk
 from ..findings import WARNING, Finding
-from .files import ProjectFiles, expand, load_workflow, referenced_files
+from .files import ProjectFiles, expand, referenced_files
 from .context import PROJECT, CheckContext
 
 ID = "digdag"
@@ -84,13 +84,6 @@ def check_project(root: Path, files: ProjectFiles | None = None) -> list[Finding
         dig, found = files.workflow(rel)
         findings += found if dig is None else list(check_loaded(root, dig))
     return sorted(findings)
-
-
-def check_workflow(root: Path, rel: str) -> list[Finding]:
-    dig, findings = load_workflow(root, rel)
-    if dig is None:
-        return findings
-    return list(check_loaded(root, dig))
 
 
 def check_loaded(root: Path, dig: DigFile) -> Iterator[Finding]:

@@ -32,10 +32,6 @@ class Ts:
                                      and self.static_zone.upper() in _UTC_NAMES)
 
 
-def is_utc_name(zone: str) -> bool:
-    return zone.upper() in _UTC_NAMES
-
-
 def ts_text(instant: datetime, precision: int) -> str:
     """``YYYY-MM-DD HH:MM:SS[.f]`` truncated to ``precision`` (<= 6) fraction digits."""
     text = instant.strftime("%Y-%m-%d %H:%M:%S")
