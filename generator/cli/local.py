@@ -86,14 +86,14 @@ def plan(source, now, log, td, runs, every, fmt, root) -> None:
     moment = instant_option(now, "--now") or datetime.now(UTC).replace(microsecond=0)
     if log and td:
         raise click.UsageError("--log and --td exclude each other")
-    plans = plan_source(base, source, moment, runs, duration_option(every, "--every"),
-                        Path(log) if log else None, td)
+    result = plan_source(base, source, moment, runs, duration_option(every, "--every"),
+                         Path(log) if log else None, td)
     if fmt == "json":
-        click.echo(plan_json(plans))
+        click.echo(plan_json(result.objects))
     else:
         from ..importer.report import plan_seam_note
 
-        print_plan(source, moment, plans, click.echo)
-        note = plan_seam_note(base, source)
+        print_plan(source, moment, result.objects, click.echo)
+        note = plan_seam_note(result.legacy_log_before)
         if note:
             click.echo(note)

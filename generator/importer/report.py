@@ -60,12 +60,10 @@ def report_json(results: list[Imported], written: list[str],
     return json.dumps({"sources": sources, "written": written}, indent=2)
 
 
-def plan_seam_note(root, source: str) -> str | None:
-    """For ``tdgen plan``: why an imported source's first windows ignore the legacy log."""
-    from ..spec.project import load_project
-
-    spec = load_project(root, [source]).source(source).spec
-    if spec.legacy_log_before is None:
+def plan_seam_note(legacy_log_before) -> str | None:
+    """For ``tdgen plan``: why an imported source's first windows ignore the legacy log
+    (``legacy_log_before``: the source's spec value, None when it was not imported)."""
+    if legacy_log_before is None:
         return None
-    return ("imported source: " + SEAM.format(at=spec.legacy_log_before).replace(
+    return ("imported source: " + SEAM.format(at=legacy_log_before).replace(
         "The first window", "So the first window"))

@@ -107,25 +107,26 @@ def fetch_log_rows(root: Path) -> list[dict]:
 
 def plan(root: Path, source: str, now: datetime, runs: int = 1,
          every: timedelta = timedelta(days=1), log_rows: list[dict] | None = None,
-         engine=None) -> list[ObjectPlan]:
+         engine=None, project=None) -> list[ObjectPlan]:
     from ..cache import CACHE
-    from ..spec.project import load_project
     from ..render.plan import resolved_sources
+    from ..spec.project import load_project
     from .sql.engine import SqlEngine
 
-    project = load_project(root)
+    project = project or load_project(root)
     project.require([source], "SOURCE")
     src = next(s for s in resolved_sources(project) if s.name == source)
     settings = project.settings
     db, log_table = settings.databases.src, settings.log_table
-    if engine is None:
+    fresh = engine is None
+    if fresh:
         engine = SqlEngine(":memory:")
-        engine.use_cache(root / CACHE)
+    engine.use_cache(root / CACHE)
+    if fresh:
         _install_log(root, engine, db, log_table, log_rows or [])
     workflows = root / "workflows"
     base = _base_params(workflows, src)
     plans = []
-    engine.use_cache(root / CACHE)
     try:
         for load in src.loads:
             plans.append(_object(workflows, engine, src, load, base, now, runs, every, db))
@@ -234,13 +235,26 @@ def _history(workflows, engine, src, load, base, now, out: ObjectPlan) -> None:
     out.next_batches = json.loads(row["batches"]) if row.get("batches") else []
 
 
+@dataclass
+class SourcePlan:
+    """``tdgen plan``'s answer: the plan of each object, and when the source was imported
+    (``legacy_log_before``), for the note that its first windows ignore the legacy log."""
+
+    objects: list[ObjectPlan]
+    legacy_log_before: datetime | None
+
+
 def plan_source(root: Path, source: str, now: datetime, runs: int, every: timedelta,
-                log: Path | None = None, td: bool = False) -> list[ObjectPlan]:
+                log: Path | None = None, td: bool = False) -> SourcePlan:
     """``tdgen plan``: the windows of SOURCE's next runs over the log of an export or a
     run-local database (``log``), of TD (``td``), or none."""
+    from ..spec.project import load_project
+
     rows, engine = [], None
     if log:
         rows, engine = load_log_file(log)
     elif td:
         rows = fetch_log_rows(root)
-    return plan(root, source, now, runs, every, rows, engine)
+    project = load_project(root)
+    objects = plan(root, source, now, runs, every, rows, engine, project)
+    return SourcePlan(objects, project.source(source).spec.legacy_log_before)
