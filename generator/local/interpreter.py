@@ -334,13 +334,8 @@ class Interpreter:
         if previous is not None and (rerun == "none" or (rerun == "failed" and previous)):
             ok = previous
         else:
-            self.services.enter(self.session)  # ids in turn, as the overlapping runs go
-            try:
-                session = self.services.new_session(self.session)
-            finally:
-                self.services.leave(self.session)
-            child = Interpreter(self.project, self.services, session,
-                                dict(params.get("params") or {}), self.echo)
+            child = Interpreter(self.project, self.services, self.services.new_session(
+                self.session), dict(params.get("params") or {}), self.echo)
             attempt = child.run(workflow)
             self.records.extend(child.records)
             ok = attempt.success

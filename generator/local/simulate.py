@@ -49,11 +49,18 @@ class Services:
             return 100000 + self.jobs
 
     def new_session(self, parent: Session) -> Session:
-        """A session of another workflow at the same time (require>), with new ids."""
-        with self.lock:
-            self.sessions += 1
-            number = self.sessions
-            self.runs_of[number] = parent.run
+        """A session of another workflow at the same time (require>), with new ids. Ids are
+        handed out in turn when two runs overlap, not in the order their threads happen to
+        ask: their claims tie on time and the ids decide, so a simulation that numbered them
+        by the threads' race would answer differently from one invocation to the next."""
+        self.enter(parent)
+        try:
+            with self.lock:
+                self.sessions += 1
+                number = self.sessions
+                self.runs_of[number] = parent.run
+        finally:
+            self.leave(parent)
         return Session(parent.time, number, number, parent.scheduled, parent.last_time,
                        parent.next_time, parent.run, parent.clock)
 
@@ -199,14 +206,10 @@ class _Runner:
         running when run k+1 starts, so the queries of both see run k+1's time as now."""
         self.services.turnstile = Turnstile([k, k + 1])
         attempts: dict = {}
-        # ids in the order the runs start, not in the order their threads get going: the
-        # claims of the two runs tie on time, and their ids decide (a simulation that
-        # answered differently from one invocation to the next would prove nothing)
-        sessions = {n: self._session(n, m, second) for n, m in ((k, first), (k + 1, second))}
 
         def session(n: int, moment: datetime) -> None:
             try:
-                attempts[n] = self._attempt(n, moment, second, sessions[n])
+                attempts[n] = self._attempt(n, moment, second)
             finally:
                 self.services.turnstile.done(n)
 
@@ -220,14 +223,10 @@ class _Runner:
         for n, moment in ((k, first), (k + 1, second)):
             self._record(n, moment, attempts[n])
 
-    def _session(self, k: int, moment: datetime, clock: datetime | None = None) -> Session:
+    def _attempt(self, k: int, moment: datetime, clock: datetime | None = None):
         base = Session(moment, 0, 0, last_time=moment - self.every,
                        next_time=moment + self.every, run=k, clock=clock)
-        return self.services.new_session(base)
-
-    def _attempt(self, k: int, moment: datetime, clock: datetime | None = None,
-                 session: Session | None = None):
-        session = session or self._session(k, moment, clock)
+        session = self.services.new_session(base)
         return Interpreter(self.workflows, self.services, session,
                            echo=self.echo).run(self.workflow)
 
