@@ -25,7 +25,7 @@ text. Nothing is kept beyond the engine's life.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 # The slots: comments (rendered values often show in them), string literals ('' escapes),
 # integers not part of a name or a decimal, and the last part of a qualified name
@@ -81,11 +81,8 @@ class Template:
 @dataclass
 class _Shape:
     last: tuple | None = None            # (values, translations) of the last real translation
-    templates: list = None               # type: ignore[assignment]
-    refused: set = None                  # type: ignore[assignment]
-
-    def __post_init__(self):
-        self.templates, self.refused = [], set()
+    templates: list = field(default_factory=list)
+    refused: set = field(default_factory=set)
 
 
 class Templates:
