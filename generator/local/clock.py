@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ..durations import parse_duration, parse_instant
 
-__all__ = ["parse_duration", "parse_instant", "session_variables"]
+__all__ = ["Session", "parse_duration", "parse_instant", "session_variables"]
+
+
+@dataclass
+class Session:
+    """One attempt of a session: its time, ids and the clock its queries read."""
+
+    time: datetime  # the session time, in the workflow's zone
+    session_id: int
+    attempt_id: int
+    scheduled: bool = True
+    last_time: datetime | None = None
+    next_time: datetime | None = None
+    run: int = 1  # the simulated run this session belongs to (failure injection)
+    clock: datetime | None = None  # the wall clock of its queries (default: its time)
 
 def _variants(prefix: str, moment: datetime) -> dict:
     offset = moment.strftime("%z")

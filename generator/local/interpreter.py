@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from ..digdag.evaluate import EvaluationError, render
 from ..digdag.params import CONTROL_KEYS, merge_copy, scoped
 from ..digdag.reader import DigLoadError, load_dig
+from .clock import Session
 from .operators import OperatorError, run_operator
 
 # Operators whose task-level _retry re-polls the job that failed instead of running it again
@@ -40,18 +41,6 @@ class TaskFailed(Exception):
 
 class Killed(Exception):
     """The attempt's worker was lost: nothing after the task runs, no ``_error`` either."""
-
-
-@dataclass
-class Session:
-    time: datetime  # the session time, in the workflow's zone
-    session_id: int
-    attempt_id: int
-    scheduled: bool = True
-    last_time: datetime | None = None
-    next_time: datetime | None = None
-    run: int = 1  # the simulated run this session belongs to (failure injection)
-    clock: datetime | None = None  # the wall clock of its queries (default: its time)
 
 
 @dataclass

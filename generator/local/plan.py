@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
-
 from ..digdag.evaluate import render
 from ..errors import ConfigError
-from .clock import parse_duration, session_variables
-from .interpreter import Session
+from ..yamlpos import safe_load
+from .clock import Session, parse_duration, session_variables
 
 
 @dataclass
@@ -153,8 +151,8 @@ def _install_log(root, engine, db, log_table, rows) -> None:
 
 
 def _base_params(workflows: Path, src) -> dict:
-    params = yaml.safe_load((workflows / "config/database.yml").read_text(encoding="utf-8"))
-    params.update(yaml.safe_load(
+    params = safe_load((workflows / "config/database.yml").read_text(encoding="utf-8"))
+    params.update(safe_load(
         (workflows / f"config/{src.name}_datasources.yml").read_text(encoding="utf-8")))
     params["source_name"] = src.name
     return params
