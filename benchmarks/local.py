@@ -8,6 +8,7 @@ checkout runs the same way, so both pay the same start-up.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -53,7 +54,15 @@ def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | N
     jobs += [("this checkout", f"{key}_cold", command, tree)
              for name, key, command, tree in list(jobs) if name == "this checkout"]
     samples: dict[tuple[str, str], list] = {(name, key): [] for name, key, _, _ in jobs}
+    floor: list[dict] = []  # DuckDB's part of this checkout's run-local, warm (local_floor.py)
+    floor_command = [sys.executable, str(Path(__file__).with_name("local_floor.py")), str(repo),
+                     str(work / "floor.duckdb"), str(runs), NOW]
     for turn in range(times + 1):
+        if turn:
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            env["PYTHONPATH"] = str(repo)
+            out = measure(floor_command, repo, 1, env=env)[1]
+            floor.append(json.loads(out.strip().splitlines()[-1]))
         for name, key, command, tree in jobs:
             # bytecode is written by the untimed first turn and used after it, as a user's
             # installation has it (an environment with PYTHONDONTWRITEBYTECODE would make
@@ -70,7 +79,9 @@ def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | N
     figures = {name: {key: _median(samples[name, key]) for n, key, _, _ in jobs if n == name}
                for name in trees}
     print("  local engine done", file=sys.stderr)
-    return {"runs": runs, "trees": figures}
+    return {"runs": runs, "trees": figures, "floor": {
+        key: statistics.median(f[key] for f in floor) for key in ("cpu", "duckdb", "statements")
+    } if floor else None}
 
 
 def _put_aside(tree: Path) -> dict[Path, bytes]:
@@ -124,10 +135,18 @@ def local_table(results: dict) -> str:
     runs = results["runs"]
     heading = (f"### Local engine (`run-local {SOURCE} --runs {runs} --fresh`, then "
                f"`plan {SOURCE} --log` on its database; whole processes)")
-    return "\n".join([
-        heading, "",
-        table(["code", "runs", "run-local CPU s", "run-local wall s", "plan CPU s",
-               "plan wall s"], rows), ""])
+    lines = [heading, "", table(["code", "runs", "run-local CPU s", "run-local wall s",
+                                 "plan CPU s", "plan wall s"], rows), ""]
+    floor = results.get("floor")
+    if floor:
+        base = next((f for name, f in trees.items() if name.startswith("baseline")), None)
+        share = (f"; the baseline's whole run-local: {base['run_local'].cpu:.3f} s, so DuckDB "
+                 f"alone is {ratio(floor['duckdb'], base['run_local'].cpu)} of it"
+                 if base else "")
+        lines += [f"DuckDB's part of this checkout's run-local (warm, in-process, "
+                  f"`benchmarks/local_floor.py`): {floor['duckdb']:.3f} s of {floor['cpu']:.3f} s "
+                  f"CPU for {floor['statements']:.0f} `td>` statements{share}.", ""]
+    return "\n".join(lines)
 
 
 def local_targets(results: dict | None) -> list[tuple[str, float | None, float, str, str]]:
