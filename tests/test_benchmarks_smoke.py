@@ -64,6 +64,14 @@ def test_smoke_run_prints_and_writes_well_formed_tables(tmp_path):
     imported = next(v for k, v in startup["tdgen --help"].items() if k.startswith("libraries"))
     for heavy in ("duckdb", "sqlglot", "tdclient", "dukpy", "trino_sql_validator"):
         assert heavy not in imported  # imported where used, never for --help
+    local = next(rows for h, rows in printed.items() if h.startswith("### Local engine"))
+    assert [r["code"] for r in local] == ["this checkout, cold (cache emptied)",
+                                         "this checkout, warm (cache filled)"]
+    floor = re.search(r"DuckDB's part of this checkout's run-local .*?: ([\d.]+) s of "
+                      r"([\d.]+) s CPU for (\d+) `td>` statements", result.stdout)
+    assert floor, "the local engine's DuckDB part is not printed"
+    duckdb_s, whole_s, statements = floor.groups()
+    assert 0 < float(duckdb_s) < float(whole_s) and int(statements) > 0
     targets = printed["### Targets"]
     assert {r["status"] for r in targets} <= {"met", "NOT met", "not measured"}
     written = out.read_text()
