@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.local.sql import cache as sql_cache
-from generator.local.sql import engine as sqlengine
+from generator.local.sql import lookup
 from generator.local.sql.engine import SqlEngine
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -27,13 +27,13 @@ SCHEDULED = "SELECT TD_SCHEDULED_TIME() AS s, 'x' AS y"
 def translations(monkeypatch):
     """The real translations the engine makes (statement texts)."""
     made: list[str] = []
-    real = sqlengine.translate
+    real = lookup.translate
 
     def counting(trino_sql, stmt, clock, database):
         made.append(stmt.text)
         return real(trino_sql, stmt, clock, database)
 
-    monkeypatch.setattr(sqlengine, "translate", counting)
+    monkeypatch.setattr(lookup, "translate", counting)
     monkeypatch.delenv("TDGEN_NO_CACHE", raising=False)
     return made
 
@@ -178,3 +178,111 @@ def test_run_local_and_plan_keep_translations_in_the_repository(tmp_path, transl
                      fresh=True)
     assert translations == []
     assert sim2.log() == log
+
+
+# A workflow's statement carries the session's ids and times: a new run is a new text. The
+# templates of its shape are kept on disk, so a later run is served without sqlglot.
+CLAIM = ("SELECT log_id, '{sid}-{aid}-klaviyo_events' AS mine, {since} AS log_since, "
+         "format_datetime(from_unixtime({since}) AT TIME ZONE 'UTC', 'yyyy-MM-dd') AS day "
+         "FROM src.ingestion_log WHERE time >= {since} AND log_id = '{sid}-{aid}-x'")
+LOG_DDL = "CREATE TABLE IF NOT EXISTS src.ingestion_log (log_id varchar, time bigint)"
+
+
+def _claim(sid: int, since: int) -> str:
+    return CLAIM.format(sid=sid, aid=sid + 1, since=since)
+
+
+def _runs(folder, texts, database="src"):
+    """(rows, DuckDB SQL) of each text, in one engine keeping translations in ``folder``."""
+    with SqlEngine(database=database) as engine:
+        if folder is not None:
+            engine.use_cache(folder)
+        engine.execute(LOG_DDL, now=NOW)
+        return [(engine.execute(t, now=NOW).rows, engine.translate(t, now=NOW))
+                for t in texts]
+
+
+def test_a_statement_with_new_literals_is_served_from_a_kept_template(tmp_path, translations):
+    _runs(tmp_path, [_claim(1, 1790467200), _claim(2, 1790553600)])  # learns the template
+    translations.clear()
+    texts = [_claim(7, 1791000000), _claim(12345, 86400)]
+    served = _runs(tmp_path, texts)
+    assert [t for t in translations if "ingestion_log (" not in t] == []
+    assert served == _runs(None, texts)  # what a fresh engine makes
+
+
+def test_a_kept_template_serves_without_importing_sqlglot(tmp_path, translations):
+    _runs(tmp_path, [_claim(1, 1790467200), _claim(2, 1790553600)])
+    text = _claim(99, 1800000000)
+    code = ("import sys; from datetime import datetime, UTC; "
+            "from generator.local.sql.engine import SqlEngine; e = SqlEngine(database='src'); "
+            f"e.use_cache({str(tmp_path)!r}); e.execute({LOG_DDL!r}); "
+            f"print(e.translate({text!r}, now=datetime(2026, 11, 1, tzinfo=UTC))); "
+            "print('sqlglot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent.parent).stdout.splitlines()
+    assert out == [repr(_runs(None, [text])[0][1]), "False"]
+
+
+def test_a_kept_template_does_not_serve_another_shape_or_database(tmp_path, translations):
+    _runs(tmp_path, [_claim(1, 1790467200), _claim(2, 1790553600)])
+    translations.clear()
+    edited = _claim(3, 1790640000).replace("time >=", "time >")
+    assert _runs(tmp_path, [edited]) == _runs(None, [edited])
+    translations.clear()
+    assert _runs(tmp_path, [_claim(4, 1790726400)], database="other") == \
+        _runs(None, [_claim(4, 1790726400)], database="other")
+    assert any("log_since" in t for t in translations)  # translated for real both times
+
+
+@pytest.mark.parametrize("damage", ["slot out of range", "not a template", "wrong fields"])
+def test_a_damaged_kept_template_is_ignored(tmp_path, translations, damage):
+    _runs(tmp_path, [_claim(1, 1790467200), _claim(2, 1790553600)])
+    (path,) = tmp_path.glob("sql-*.json")
+    entries = json.loads(path.read_text())
+    kept = [k for k, v in entries.items()
+            if isinstance(v, list) and v and isinstance(v[0], list) and len(v[0]) == 4]
+    assert kept, "no template was kept"
+    for key in kept:
+        lifted, fixed, parts, fields = entries[key][0]
+        entries[key] = {"slot out of range": [[lifted, fixed, [[*p, 10 ** 6] for p in parts],
+                                               fields]],
+                        "not a template": [["SELECT 666"]],
+                        "wrong fields": [[lifted, fixed, parts, [["yes", [], "", None, 0]]]],
+                        }[damage]
+    path.write_text(json.dumps(entries))
+    translations.clear()
+    texts = [_claim(7, 1791000000)]
+    assert _runs(tmp_path, texts) == _runs(None, texts)
+    assert any("log_since" in t for t in translations)  # not served: translated for real
+
+
+def test_run_local_at_another_time_is_served_from_kept_templates(tmp_path):
+    """After one run-local, a run-local at other times (other session ids, windows and
+    times in every statement) translates nothing and loads exactly what it would without
+    the cache."""
+    from tests.conftest import copy_project
+
+    root = copy_project(tmp_path / "repo")
+    tdgen = [sys.executable, "-c", "import sys; sys.argv[0] = 'tdgen'; "
+             "from generator.cli import main; main()"]
+
+    def run_local(now: str, db: str, env: dict) -> str:
+        return subprocess.run([*tdgen, "run-local", "klaviyo", "--runs", "3", "--now", now,
+                               "--fresh", "--db", str(tmp_path / db), "--root", str(root)],
+                              capture_output=True, text=True, check=True, env=env,
+                              cwd=Path(__file__).parent.parent).stdout
+
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "TDGEN_NO_CACHE"}
+    run_local("2026-11-01T00:00:00Z", "a.duckdb", env)
+    probe = [*tdgen[:2], tdgen[2].replace("main()", "import atexit; atexit.register("
+                                                    "lambda: print('sqlglot' in sys.modules)); "
+                                                    "main()")]
+    tdgen[:] = probe
+    served = run_local("2026-11-17T09:30:00Z", "b.duckdb", env)
+    fresh = run_local("2026-11-17T09:30:00Z", "c.duckdb", {**env, "TDGEN_NO_CACHE": "1"})
+    assert served.splitlines()[-1] == "False"  # no statement needed sqlglot
+    assert fresh.splitlines()[-1] == "True"
+    assert served.replace("b.duckdb", "c.duckdb").splitlines()[:-1] == fresh.splitlines()[:-1]

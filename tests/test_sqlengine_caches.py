@@ -106,7 +106,7 @@ def translations(sql: str, now=NOW) -> list[str]:
 
 
 def served(engine: SqlEngine, sql: str) -> bool:
-    return engine._templates.lookup(sql, engine.database) is not None
+    return engine._lookup.templates.lookup(sql, engine.database) is not None
 
 
 TEMPLATED = ("-- window of {t} from {since}\n"
@@ -137,7 +137,7 @@ def test_an_edited_statement_is_not_served_from_the_template(engine):
     assert not served(engine, edited)
     assert engine.translate(edited, now=NOW) == translations(edited)
     other_db = TEMPLATED.format(t="c", since=3)
-    assert engine._templates.lookup(other_db, "elsewhere") is None
+    assert engine._lookup.templates.lookup(other_db, "elsewhere") is None
 
 
 def test_a_literal_the_rewrite_reads_is_never_templated(engine):

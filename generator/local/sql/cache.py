@@ -7,7 +7,8 @@ which decides what is kept), so a change of any of them starts another file and 
 never answer for other code. Inside, each entry is keyed by the SHA-256 of what the
 translation depends on: the statement's text and database, and the clock (``now``,
 ``TD_SCHEDULED_TIME``) when the rewrite read it. Splits of a text into
-statements are kept the same way. An entry that is not what this code writes is ignored; so is
+statements are kept the same way, and so are the templates of each shape (``templates.py``):
+a statement whose text is new (other session ids and times) is then served from them. An entry that is not what this code writes is ignored; so is
 a file that cannot be read. ``TDGEN_NO_CACHE=1`` turns the cache off.
 
 Written atomically when the engine is done; entries the run did not use are dropped once the
@@ -23,7 +24,7 @@ from pathlib import Path
 from ...cache import KeyedFile
 from .statements import Statement, Translation
 
-FORMAT = 1  # of the entries: change it when Translation or the entries change
+FORMAT = 2  # of the entries: change it when Translation or the entries change
 LIMIT = 4000  # entries: a few MB at most
 _translator_key: str | None = None
 
@@ -89,6 +90,44 @@ class TranslationCache(KeyedFile):
         if self.path:
             self._put(_key("split", sql), [[s.offset, s.offset + len(s.text)]
                                            for s in statements])
+
+    # --- templates (templates.py checks what it reads back) -------------------------------
+
+    def templates(self, shape_id: str) -> list | None:
+        key = _key("templates", shape_id)
+        found = self.entries.get(key) if self.path else None
+        if not isinstance(found, list) or not found:
+            return None
+        self.used[key] = found
+        return found
+
+    def put_templates(self, shape_id: str, entries: list) -> None:
+        if self.path and entries:
+            self._put(_key("templates", shape_id), entries)
+
+    def whole(self, whole_id: str) -> bool:
+        """A shape of text split into one statement, the whole text."""
+        key = _key("whole", whole_id)
+        if self.path and self.entries.get(key) == [1]:
+            self.used[key] = [1]
+            return True
+        return False
+
+    def put_whole(self, whole_id: str) -> None:
+        if self.path:
+            self._put(_key("whole", whole_id), [1])
+
+    def names(self) -> list | None:
+        key = _key("names")
+        found = self.entries.get(key) if self.path else None
+        if isinstance(found, list) and found:
+            self.used[key] = found
+            return found
+        return None
+
+    def put_names(self, names) -> None:
+        if self.path and names:
+            self._put(_key("names"), sorted(names))
 
     # --- translations --------------------------------------------------------------------
 

@@ -19,9 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
 
-from .cache import TranslationCache
-from .statements import SqlEngineError, Statement, Translation, position, split, translate
-from .templates import Templates
+from .lookup import Translations
+from .statements import SqlEngineError, Statement, Translation, position
 
 __all__ = ["QueryResult", "SqlEngine", "SqlEngineError", "parse_string_sql",
            "render_instant_sql"]
@@ -69,24 +68,18 @@ class SqlEngine:
         self._con.execute(MACROS)
         self.database = database
         # Caches: every change to the catalog goes through this object, which forgets what
-        # a change may make stale. Translations depend on the statement's text and database,
-        # and on the clock only when the statement reads it.
+        # a change may make stale.
         self._schemas: set[str] = set()
         self._columns: dict[tuple[str, str], dict[str, str]] = {}
-        self._translations: dict[tuple, tuple[Translation, ...]] = {}
-        self._splits: dict[str, list[Statement]] = {}
-        self._templates = Templates()  # the same statement with other literals
-        self._disk = TranslationCache(None)  # translations of earlier runs (use_cache)
+        self._lookup = Translations()
 
     def use_cache(self, folder: Path | None) -> None:
         """Keep translations in ``folder`` (the repository's ``.tdgen/cache/``) between
         runs (``cache``): a statement translated before is not parsed again."""
-        if self._disk.path is None or self._disk.path.parent != folder:
-            self._disk.save()
-            self._disk = TranslationCache(folder)
+        self._lookup.use_cache(folder)
 
     def save_cache(self) -> None:
-        self._disk.save()
+        self._lookup.save()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -145,50 +138,10 @@ class SqlEngine:
         """(translation, statement) of each statement of ``trino_sql`` (``instant``: UTC)."""
         scheduled = int(scheduled_time) if scheduled_time is not None \
             else math.floor(instant.timestamp())
-        statements = self._splits.get(trino_sql)
-        if statements is None:
-            statements = self._disk.split(trino_sql)
-            if statements is not None:
-                self._remember(self._splits, trino_sql, statements)
-        if statements is None:
-            statements = self._templates.split(trino_sql)
-            if statements is None:
-                statements = self._remember(self._splits, trino_sql, split(trino_sql))
-                self._templates.learn_split(trino_sql, statements)
-            self._disk.put_split(trino_sql, statements)
-        if not statements:
-            raise SqlEngineError("no SQL statement", sql=trino_sql)
+        statements = self._lookup.statements(trino_sql)
         database = database or self.database
         return [(done, stmt) for stmt in statements
-                for done in self._translated(trino_sql, stmt, (instant, scheduled), database)]
-
-    def _translated(self, trino_sql, stmt, clock, database) -> tuple[Translation, ...]:
-        key = (stmt.text, database)
-        found = self._translations.get(key) or self._translations.get((*key, *clock))
-        if found is not None:
-            return found
-        for with_clock in (False, True):  # then on disk, as in memory
-            found = self._disk.get(stmt.text, database, clock if with_clock else None)
-            if found is not None:
-                return self._remember(self._translations, (*key, *clock) if with_clock
-                                      else key, found)
-        read_clock = False
-        found = self._templates.lookup(stmt.text, database)
-        if found is None:
-            found, read_clock = translate(trino_sql, stmt, clock, database)
-            if not read_clock:
-                self._templates.learn(stmt.text, database, found, lambda text: translate(
-                    text, Statement(text, 0), clock, database))
-        self._remember(self._translations, (*key, *clock) if read_clock else key, found)
-        self._disk.put(stmt.text, database, clock if read_clock else None, found)
-        return found
-
-    @staticmethod
-    def _remember(cache: dict, key, value):
-        if len(cache) >= 4096:  # a long-lived engine: start again rather than grow
-            cache.clear()
-        cache[key] = value
-        return value
+                for done in self._lookup.of(trino_sql, stmt, (instant, scheduled), database)]
 
     def _query(self, duck: str) -> QueryResult:
         """Run a query once; only a result with a column Python cannot print as Trino does

@@ -19,11 +19,16 @@ literals in the same places. ``Templates`` learns this from the translator itsel
    served from a template.
 
 A statement served from a template is the template with its own literals, as written in its
-text. Nothing is kept beyond the engine's life.
+text. The engine keeps templates on disk with its translations (``cache.py``: the file is
+keyed by the translator's code and sqlglot's version), as ``to_json`` writes them, so a run
+with other session ids and times is served without sqlglot; what ``from_json`` cannot read
+back exactly is ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field, replace
 
@@ -97,6 +102,45 @@ class Templates:
         pieces, values = slots(text)
         return (pieces, tuple(_kind(v) for v in values), database), pieces, values
 
+    def shape_id(self, text: str, database: str | None) -> str:
+        """A stable name of the shape of ``text`` in ``database`` (for the disk cache)."""
+        key, _, _ = self._key(text, database)
+        return _digest(key)
+
+    def export(self, text: str, database: str | None) -> list:
+        """The templates of the shape of ``text``, as ``to_json`` writes them."""
+        key, _, _ = self._key(text, database)
+        shape = self._shapes.get(key)
+        return [to_json(t) for t in shape.templates] if shape else []
+
+    def adopt(self, text: str, database: str | None, entries: list) -> None:
+        """Take templates kept from an earlier run (``to_json``'s entries) for the shape of
+        ``text``, when this engine has none of its own; unreadable entries are ignored."""
+        key, _, values = self._key(text, database)
+        shape = self._shapes.get(key)
+        if shape is not None and shape.templates:
+            return
+        kept = []
+        for entry in entries[:_MAX_TEMPLATES] if isinstance(entries, list) else []:
+            template = from_json(entry, len(values))
+            if template is not None:
+                kept.append(template)
+        if kept:
+            if len(self._shapes) >= 1024:
+                self._shapes.clear()
+            self._shapes.setdefault(key, _Shape()).templates = kept
+
+    @staticmethod
+    def whole_id(sql: str) -> str:
+        """A stable name of the shape ``split`` and ``learn_split`` look up."""
+        return _digest(slots(sql)[0])
+
+    def adopt_whole(self, sql: str) -> None:
+        """A shape an earlier run split into one statement, the whole text."""
+        if len(self._whole) >= 1024:
+            self._whole.clear()
+        self._whole.add(slots(sql)[0])
+
     def split(self, sql: str) -> list | None:
         """``[Statement(sql, 0)]`` when a text of the same shape was split into one
         statement, the whole text (its literals cannot hold a split: a ``;`` in a string is
@@ -161,6 +205,62 @@ class Templates:
             shape.templates = [t for t in shape.templates if not t.lifted <= lifted
                                or any(i not in lifted and values[i] != v for i, v in t.fixed)]
             shape.templates.append(template)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value).encode()).hexdigest()
+
+
+def to_json(template: Template) -> list:
+    """A template as JSON values (``from_json`` reads it back)."""
+    return [sorted(template.lifted), [list(f) for f in template.fixed],
+            [list(p) for p in template.parts],
+            [[t.is_query, list(t.schemas), t.changes, list(t.table) if t.table else None,
+              t.clocked] for t in template.translations]]
+
+
+def from_json(entry, n_slots: int) -> Template | None:
+    """The template ``to_json`` wrote, checked part by part against a shape of ``n_slots``
+    slots; None for anything else."""
+    from .statements import Translation
+
+    def slot(i) -> bool:
+        return type(i) is int and 0 <= i < n_slots
+
+    try:
+        lifted, fixed, parts, fields = entry
+        if not (all(slot(i) for i in lifted) and lifted
+                and all(slot(i) and isinstance(v, str) and i not in lifted for i, v in fixed)
+                and len(parts) == len(fields) >= 1
+                and all(isinstance(p, str) or slot(p) for part in parts for p in part)):
+            return None
+        translations = []
+        for is_query, schemas, changes, table, clocked in fields:
+            if not (isinstance(is_query, bool) and isinstance(clocked, bool)
+                    and all(isinstance(x, str) for x in schemas)
+                    and changes in ("", "tables", "schemas")
+                    and (table is None or (len(table) == 2
+                                           and all(isinstance(x, str) for x in table)))):
+                return None
+            translations.append(Translation("", is_query, tuple(schemas), changes,
+                                            tuple(table) if table else None, clocked))
+        return Template(frozenset(lifted), tuple((i, v) for i, v in fixed),
+                        tuple(tuple(p) for p in parts), tuple(translations))
+    except (TypeError, ValueError):
+        return None
+
+
+def known_names() -> frozenset | None:
+    """The names ``_named`` refuses, when this process computed them (for the disk cache)."""
+    return _names
+
+
+def adopt_names(names) -> None:
+    """The names ``_named`` refuses, as an earlier run with the same translator computed
+    them (saves importing sqlglot to serve a template with a name slot)."""
+    global _names
+    if _names is None and isinstance(names, list) and all(isinstance(n, str) for n in names):
+        _names = frozenset(names)
 
 
 def _make(pieces, values, lifted, reals, translate) -> Template | None:
