@@ -66,7 +66,8 @@ def test_smoke_run_prints_and_writes_well_formed_tables(tmp_path):
         assert heavy not in imported  # imported where used, never for --help
     local = next(rows for h, rows in printed.items() if h.startswith("### Local engine"))
     assert [r["code"] for r in local] == ["this checkout, cold (cache emptied)",
-                                         "this checkout, warm (cache filled)"]
+                                         "this checkout, warm (cache filled)",
+                                         "this checkout, warm, a new --now each run"]
     floor = re.search(r"DuckDB's part of this checkout's run-local .*?: ([\d.]+) s of "
                       r"([\d.]+) s CPU for (\d+) `td>` statements", result.stdout)
     assert floor, "the local engine's DuckDB part is not printed"
