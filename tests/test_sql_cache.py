@@ -143,15 +143,20 @@ def test_no_cache_writes_nothing(tmp_path, translations, monkeypatch):
     assert not list(tmp_path.glob("*"))
 
 
-def test_a_hit_does_not_import_sqlglot(tmp_path, translations):
-    _run(tmp_path, SQL)
+def _in_a_new_process(folder, then: str) -> list[str]:
+    """What ``then`` prints, run in a new process on an engine keeping translations in
+    ``folder``, and whether that process imported sqlglot."""
     code = ("import sys; from datetime import datetime, UTC; "
             "from generator.local.sql.engine import SqlEngine; e = SqlEngine(database='src'); "
-            f"e.use_cache({str(tmp_path)!r}); "
-            f"print(e.execute({SQL!r}, now=datetime(2026, 11, 2, tzinfo=UTC)).rows); "
-            "print('sqlglot' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).parent.parent).stdout.splitlines()
+            f"e.use_cache({str(folder)!r}); {then}; print('sqlglot' in sys.modules)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent.parent).stdout.splitlines()
+
+
+def test_a_hit_does_not_import_sqlglot(tmp_path, translations):
+    _run(tmp_path, SQL)
+    out = _in_a_new_process(tmp_path, f"print(e.execute({SQL!r}, now=datetime(2026, 11, 2, "
+                                      "tzinfo=UTC)).rows)")
     assert out == [repr(_fresh(SQL, datetime(2026, 11, 2, tzinfo=UTC))[0]), "False"]
 
 
@@ -214,13 +219,8 @@ def test_a_statement_with_new_literals_is_served_from_a_kept_template(tmp_path, 
 def test_a_kept_template_serves_without_importing_sqlglot(tmp_path, translations):
     _runs(tmp_path, [_claim(1, 1790467200), _claim(2, 1790553600)])
     text = _claim(99, 1800000000)
-    code = ("import sys; from datetime import datetime, UTC; "
-            "from generator.local.sql.engine import SqlEngine; e = SqlEngine(database='src'); "
-            f"e.use_cache({str(tmp_path)!r}); e.execute({LOG_DDL!r}); "
-            f"print(e.translate({text!r}, now=datetime(2026, 11, 1, tzinfo=UTC))); "
-            "print('sqlglot' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).parent.parent).stdout.splitlines()
+    out = _in_a_new_process(tmp_path, f"e.execute({LOG_DDL!r}); print(e.translate({text!r}, "
+                                      "now=datetime(2026, 11, 1, tzinfo=UTC)))")
     assert out == [repr(_runs(None, [text])[0][1]), "False"]
 
 
