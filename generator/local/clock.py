@@ -25,6 +25,7 @@ class Session:
     run: int = 1  # the simulated run this session belongs to (failure injection)
     clock: datetime | None = None  # the wall clock of its queries (default: its time)
 
+
 def _variants(prefix: str, moment: datetime) -> dict:
     offset = moment.strftime("%z")
     return {

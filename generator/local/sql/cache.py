@@ -8,8 +8,8 @@ never answer for other code. Inside, each entry is keyed by the SHA-256 of what 
 translation depends on: the statement's text and database, and the clock (``now``,
 ``TD_SCHEDULED_TIME``) when the rewrite read it. Splits of a text into
 statements are kept the same way, and so are the templates of each shape (``templates.py``):
-a statement whose text is new (other session ids and times) is then served from them. An entry that is not what this code writes is ignored; so is
-a file that cannot be read. ``TDGEN_NO_CACHE=1`` turns the cache off.
+a statement whose text is new (other session ids and times) is then served from them. An
+entry that is not what this code writes is ignored; so is a file that cannot be read. ``TDGEN_NO_CACHE=1`` turns the cache off.
 
 Written atomically when the engine is done; entries the run did not use are dropped once the
 file would hold more than ``LIMIT`` (or twice what the run used).
@@ -93,13 +93,16 @@ class TranslationCache(KeyedFile):
 
     # --- templates (templates.py checks what it reads back) -------------------------------
 
-    def templates(self, shape_id: str) -> list | None:
-        key = _key("templates", shape_id)
+    def _list(self, key: str) -> list | None:
+        """A non-empty list entry (marked used), or None."""
         found = self.entries.get(key) if self.path else None
         if not isinstance(found, list) or not found:
             return None
         self.used[key] = found
         return found
+
+    def templates(self, shape_id: str) -> list | None:
+        return self._list(_key("templates", shape_id))
 
     def put_templates(self, shape_id: str, entries: list) -> None:
         if self.path and entries:
@@ -118,12 +121,7 @@ class TranslationCache(KeyedFile):
             self._put(_key("whole", whole_id), [1])
 
     def names(self) -> list | None:
-        key = _key("names")
-        found = self.entries.get(key) if self.path else None
-        if isinstance(found, list) and found:
-            self.used[key] = found
-            return found
-        return None
+        return self._list(_key("names"))
 
     def put_names(self, names) -> None:
         if self.path and names:
@@ -140,7 +138,7 @@ class TranslationCache(KeyedFile):
         key = _key("statement", text, database, *(clock or ("-",)))
         found = self.entries.get(key)
         try:
-            translations = tuple(_translation(t) for t in found)
+            translations = tuple(Translation.from_json(t) for t in found)
         except (TypeError, ValueError, KeyError, IndexError):  # never seen, or not ours
             return None
         if not translations:
@@ -152,8 +150,7 @@ class TranslationCache(KeyedFile):
             found: tuple[Translation, ...]) -> None:
         if self.path:
             self._put(_key("statement", text, database, *(clock or ("-",))),
-                      [[t.duck, t.is_query, list(t.schemas), t.changes,
-                        list(t.table) if t.table else None, t.clocked] for t in found])
+                      [t.to_json() for t in found])
 
     def _put(self, key: str, value: list) -> None:
         self.used[key] = value
@@ -164,15 +161,3 @@ class TranslationCache(KeyedFile):
         if self.dirty:
             self.write()
             self.dirty = False
-
-
-def _translation(entry) -> Translation:
-    duck, is_query, schemas, changes, table, clocked = entry
-    if not (isinstance(duck, str) and isinstance(is_query, bool) and isinstance(clocked, bool)
-            and isinstance(schemas, list) and all(isinstance(s, str) for s in schemas)
-            and changes in ("", "tables", "schemas")
-            and (table is None or (isinstance(table, list) and len(table) == 2
-                                   and all(isinstance(s, str) for s in table)))):
-        raise ValueError("not a translation")
-    return Translation(duck, is_query, tuple(schemas), changes,
-                       tuple(table) if table else None, clocked)

@@ -48,8 +48,7 @@ class Translations:
                 statements = self.templates.split(trino_sql)
             if statements is None:
                 statements = _remember(self._splits, trino_sql, split(trino_sql))
-                self.templates.learn_split(trino_sql, statements)
-                if self.templates.split(trino_sql) is not None:
+                if self.templates.learn_split(trino_sql, statements):
                     self._disk.put_whole(self.templates.whole_id(trino_sql))
                 self._disk.put_split(trino_sql, statements)
         if not statements:

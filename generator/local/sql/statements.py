@@ -55,6 +55,25 @@ class Translation:
 
         return fill_clock(self.duck, now)
 
+    def to_json(self) -> list:
+        """This translation as JSON values (``from_json`` reads it back)."""
+        return [self.duck, self.is_query, list(self.schemas), self.changes,
+                list(self.table) if self.table else None, self.clocked]
+
+    @classmethod
+    def from_json(cls, entry) -> Translation:
+        """What ``to_json`` wrote; ValueError (or TypeError) for anything else."""
+        duck, is_query, schemas, changes, table, clocked = entry
+        if not (isinstance(duck, str) and isinstance(is_query, bool)
+                and isinstance(clocked, bool) and isinstance(schemas, list)
+                and all(isinstance(s, str) for s in schemas)
+                and changes in ("", "tables", "schemas")
+                and (table is None or (isinstance(table, list) and len(table) == 2
+                                       and all(isinstance(s, str) for s in table)))):
+            raise ValueError("not a translation")
+        return cls(duck, is_query, tuple(schemas), changes, tuple(table) if table else None,
+                   clocked)
+
 
 def position(sql: str, offset: int) -> tuple[int, int]:
     before = sql[:offset]

@@ -136,7 +136,8 @@ class Templates:
         return _digest(slots(sql)[0])
 
     def adopt_whole(self, sql: str) -> None:
-        """A shape an earlier run split into one statement, the whole text."""
+        """Record the shape of ``sql`` as one that splits into one statement, the whole
+        text (learned here, or by an earlier run)."""
         if len(self._whole) >= 1024:
             self._whole.clear()
         self._whole.add(slots(sql)[0])
@@ -150,11 +151,12 @@ class Templates:
         pieces, _ = slots(sql)
         return [Statement(sql, 0)] if pieces in self._whole else None
 
-    def learn_split(self, sql: str, statements: list) -> None:
+    def learn_split(self, sql: str, statements: list) -> bool:
+        """Record a text split into one statement, the whole text (True when it was)."""
         if len(statements) == 1 and statements[0].offset == 0 and statements[0].text == sql:
-            if len(self._whole) >= 1024:
-                self._whole.clear()
-            self._whole.add(slots(sql)[0])
+            self.adopt_whole(sql)
+            return True
+        return False
 
     def lookup(self, text: str, database: str | None):
         key, _, values = self._key(text, database)
@@ -214,9 +216,7 @@ def _digest(value) -> str:
 def to_json(template: Template) -> list:
     """A template as JSON values (``from_json`` reads it back)."""
     return [sorted(template.lifted), [list(f) for f in template.fixed],
-            [list(p) for p in template.parts],
-            [[t.is_query, list(t.schemas), t.changes, list(t.table) if t.table else None,
-              t.clocked] for t in template.translations]]
+            [list(p) for p in template.parts], [t.to_json() for t in template.translations]]
 
 
 def from_json(entry, n_slots: int) -> Template | None:
@@ -234,18 +234,9 @@ def from_json(entry, n_slots: int) -> Template | None:
                 and len(parts) == len(fields) >= 1
                 and all(isinstance(p, str) or slot(p) for part in parts for p in part)):
             return None
-        translations = []
-        for is_query, schemas, changes, table, clocked in fields:
-            if not (isinstance(is_query, bool) and isinstance(clocked, bool)
-                    and all(isinstance(x, str) for x in schemas)
-                    and changes in ("", "tables", "schemas")
-                    and (table is None or (len(table) == 2
-                                           and all(isinstance(x, str) for x in table)))):
-                return None
-            translations.append(Translation("", is_query, tuple(schemas), changes,
-                                            tuple(table) if table else None, clocked))
         return Template(frozenset(lifted), tuple((i, v) for i, v in fixed),
-                        tuple(tuple(p) for p in parts), tuple(translations))
+                        tuple(tuple(p) for p in parts),
+                        tuple(Translation.from_json(t) for t in fields))
     except (TypeError, ValueError):
         return None
 
