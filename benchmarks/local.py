@@ -63,16 +63,13 @@ def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | N
                      str(work / "floor.duckdb"), str(runs), NOW]
     for turn in range(times + 1):
         if turn:
-            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-            env["PYTHONPATH"] = str(repo)
-            out = measure(floor_command, repo, 1, env=env)[1]
+            out = measure(floor_command, repo, 1, env=_env(repo))[1]
             floor.append(json.loads(out.strip().splitlines()[-1]))
         for name, key, command, tree in jobs:
             # bytecode is written by the untimed first turn and used after it, as a user's
             # installation has it (an environment with PYTHONDONTWRITEBYTECODE would make
             # every run compile every module again)
-            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-            env["PYTHONPATH"] = str(tree)
+            env = _env(tree)
             kept = _put_aside(tree) if key.endswith("_cold") else None
             if turn:  # the first turn compiles each tree's bytecode: not timed
                 samples[name, key].append(measure(command, tree, 1, env=env)[0])
@@ -81,13 +78,11 @@ def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | N
             if kept is not None:
                 _put_back(tree, kept)
         if turn:
-            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-            env["PYTHONPATH"] = str(repo)
             moment = (datetime.fromisoformat(NOW) + timedelta(days=3 * turn, hours=7 * turn))
             command = commands(repo, work / "db-new", runs)["run_local"]
             command[command.index(NOW)] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-            samples["this checkout", "run_local_new"].append(measure(command, repo, 1,
-                                                                     env=env)[0])
+            samples["this checkout", "run_local_new"].append(
+                measure(command, repo, 1, env=_env(repo))[0])
     figures = {name: {key: _median(samples[name, key]) for n, key, _, _ in jobs if n == name}
                for name in trees}
     if samples["this checkout", "run_local_new"]:
@@ -97,6 +92,14 @@ def bench_local(repo: Path, work: Path, runs: int, times: int, baseline: str | N
     return {"runs": runs, "trees": figures, "floor": {
         key: statistics.median(f[key] for f in floor) for key in ("cpu", "duckdb", "statements")
     } if floor else None}
+
+
+def _env(tree: Path) -> dict[str, str]:
+    """The environment a tree's commands run in: the tree first on the path, bytecode
+    written (see bench_local)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(tree)
+    return env
 
 
 def _put_aside(tree: Path) -> dict[Path, bytes]:
@@ -140,19 +143,18 @@ def _rows(trees: dict) -> list[tuple[str, dict]]:
 
 def local_table(results: dict) -> str:
     trees = results["trees"]
-    def plan(f, unit):
-        return getattr(f["plan"], unit) if f["plan"] else "n/a"
-
+    # a row without plan (None) shows n/a there
     rows = [[label, f["run_local"].runs, f["run_local"].cpu, f["run_local"].wall,
-             plan(f, "cpu"), plan(f, "wall")] for label, f in _rows(trees)]
+             getattr(f["plan"], "cpu", "n/a"), getattr(f["plan"], "wall", "n/a")]
+            for label, f in _rows(trees)]
     if len(trees) == 2:
         (_, base) = list(trees.items())[1]
         for label, now in _rows(dict(list(trees.items())[:1])):
             rows.append([f"{label} / baseline", "", ratio(now["run_local"].cpu,
                                                           base["run_local"].cpu),
                          ratio(now["run_local"].wall, base["run_local"].wall),
-                         ratio(now["plan"].cpu, base["plan"].cpu) if now["plan"] else "n/a",
-                         ratio(now["plan"].wall, base["plan"].wall) if now["plan"] else "n/a"])
+                         ratio(getattr(now["plan"], "cpu", None), base["plan"].cpu),
+                         ratio(getattr(now["plan"], "wall", None), base["plan"].wall)])
     runs = results["runs"]
     heading = (f"### Local engine (`run-local {SOURCE} --runs {runs} --fresh`, then "
                f"`plan {SOURCE} --log` on its database; whole processes)")

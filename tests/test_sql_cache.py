@@ -5,6 +5,7 @@ ignored rather than believed."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -264,8 +265,11 @@ def test_run_local_at_another_time_is_served_from_kept_templates(tmp_path):
     from tests.conftest import copy_project
 
     root = copy_project(tmp_path / "repo")
-    tdgen = [sys.executable, "-c", "import sys; sys.argv[0] = 'tdgen'; "
+    # tdgen, printing at exit whether the process imported sqlglot
+    tdgen = [sys.executable, "-c", "import atexit, sys; sys.argv[0] = 'tdgen'; "
+             "atexit.register(lambda: print('sqlglot' in sys.modules)); "
              "from generator.cli import main; main()"]
+    env = {k: v for k, v in os.environ.items() if k != "TDGEN_NO_CACHE"}
 
     def run_local(now: str, db: str, env: dict) -> str:
         return subprocess.run([*tdgen, "run-local", "klaviyo", "--runs", "3", "--now", now,
@@ -273,14 +277,7 @@ def test_run_local_at_another_time_is_served_from_kept_templates(tmp_path):
                               capture_output=True, text=True, check=True, env=env,
                               cwd=Path(__file__).parent.parent).stdout
 
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k != "TDGEN_NO_CACHE"}
     run_local("2026-11-01T00:00:00Z", "a.duckdb", env)
-    probe = [*tdgen[:2], tdgen[2].replace("main()", "import atexit; atexit.register("
-                                                    "lambda: print('sqlglot' in sys.modules)); "
-                                                    "main()")]
-    tdgen[:] = probe
     served = run_local("2026-11-17T09:30:00Z", "b.duckdb", env)
     fresh = run_local("2026-11-17T09:30:00Z", "c.duckdb", {**env, "TDGEN_NO_CACHE": "1"})
     assert served.splitlines()[-1] == "False"  # no statement needed sqlglot
